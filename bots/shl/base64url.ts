@@ -1,0 +1,110 @@
+/**
+ * base64url (RFC 4648 §5) without padding, plus UTF-8 helpers. Decoding also accepts the
+ * standard alphabet (`+`, `/`) and `=` padding, which older producers emit. No `atob`, no
+ * `Buffer`: this runs in browsers and in Medplum's vmcontext sandbox alike.
+ */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+const DECODE = new Int16Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) {
+  DECODE[ALPHABET.charCodeAt(i)] = i;
+}
+DECODE['+'.charCodeAt(0)] = 62;
+DECODE['/'.charCodeAt(0)] = 63;
+
+/** Decodes base64url (or standard base64). Returns undefined when the text is not base64. */
+export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | undefined {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61 /* = */) {
+    end--;
+  }
+  if (text.length - end > 2 || end % 4 === 1) {
+    return undefined;
+  }
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
+  let i = 0;
+  const full = end - (end % 4);
+  for (; i < full; i += 4) {
+    const a = lookup(text, i);
+    const b = lookup(text, i + 1);
+    const c = lookup(text, i + 2);
+    const d = lookup(text, i + 3);
+    if ((a | b | c | d) < 0) {
+      return undefined;
+    }
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  const rest = end - full;
+  if (rest > 0) {
+    const a = lookup(text, i);
+    const b = lookup(text, i + 1);
+    const c = rest === 3 ? lookup(text, i + 2) : 0;
+    if ((a | b | c) < 0) {
+      return undefined;
+    }
+    const n = (a << 18) | (b << 12) | (c << 6);
+    out[o] = n >> 16;
+    if (rest === 3) {
+      out[o + 1] = (n >> 8) & 255;
+    }
+  }
+  return out;
+}
+
+function lookup(text: string, i: number): number {
+  const ch = text.charCodeAt(i);
+  return ch < 128 ? (DECODE[ch] as number) : -1;
+}
+
+function char(index: number): string {
+  return ALPHABET.charAt(index);
+}
+
+/** Encodes bytes as base64url without padding. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out += char(n >> 18) + char((n >> 12) & 63) + char((n >> 6) & 63) + char(n & 63);
+  }
+  if (i < bytes.length) {
+    const a = bytes[i] as number;
+    const b = i + 1 < bytes.length ? (bytes[i + 1] as number) : 0;
+    const n = (a << 16) | (b << 8);
+    out += char(n >> 18) + char((n >> 12) & 63);
+    if (i + 1 < bytes.length) {
+      out += char((n >> 6) & 63);
+    }
+  }
+  return out;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** Strict UTF-8 decoding; returns undefined for invalid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function encodeUtf8(text: string): Uint8Array<ArrayBuffer> {
+  return utf8Encoder.encode(text);
+}
+
+/** Lower-case hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    out += b.toString(16).padStart(2, '0');
+  }
+  return out;
+}

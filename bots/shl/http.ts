@@ -1,0 +1,133 @@
+/**
+ * Outbound HTTP under the receiver's network rules: `https` only (plain `http` only for
+ * allow-listed hosts), literal loopback/private/link-local/metadata addresses refused unless
+ * allow-listed, redirects followed by hand (each target re-checked, at most `maxRedirects`),
+ * every request bounded by its own timeout and by the whole resolve's deadline, bodies capped.
+ * The transport checks the addresses a host name resolves to.
+ */
+import { isBlockedAddress, isIpLiteral } from './address';
+import { ShlError } from './errors';
+import type { HttpResponse, Limits, Platform } from './options';
+
+/** What every outbound request of one resolve shares. */
+export interface FetchContext {
+  platform: Platform;
+  limits: Limits;
+  /** Lower-case `host` or `host:port` entries that may use `http` and private addresses. */
+  allowHosts: ReadonlySet<string>;
+  /** Epoch milliseconds after which no request may run. */
+  deadline: number;
+}
+
+export interface FetchInit {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Defaults to `limits.maxResponseBytes`. */
+  maxBytes?: number;
+}
+
+export interface FetchResult extends HttpResponse {
+  /** The URL that answered, after redirects. */
+  url: URL;
+}
+
+/** Parses the `SHL_ALLOW_HOSTS` secret: comma- or space-separated `host` or `host:port`. */
+export function parseAllowHosts(text: string | undefined): Set<string> {
+  const hosts = new Set<string>();
+  for (const part of (text ?? '').split(/[\s,]+/)) {
+    const entry = part.trim().toLowerCase();
+    if (entry) {
+      hosts.add(entry);
+    }
+  }
+  return hosts;
+}
+
+/** True when the URL's host (or host:port) is on the allow list. */
+export function isAllowListed(url: URL, allowHosts: ReadonlySet<string>): boolean {
+  const hostname = url.hostname.toLowerCase();
+  return allowHosts.has(hostname) || allowHosts.has(url.host.toLowerCase());
+}
+
+/**
+ * Throws `fetch-failed` unless the URL may be requested: https (or http when allow-listed), no
+ * user info, and no literal blocked address unless allow-listed.
+ */
+export function checkUrl(url: URL, allowHosts: ReadonlySet<string>): void {
+  const allowed = isAllowListed(url, allowHosts);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowed)) {
+    throw new ShlError(
+      'fetch-failed',
+      `Refused to contact ${url.host || 'a server'} over ${url.protocol.replace(':', '')}: only https is allowed. Ask the sender for an https link.`
+    );
+  }
+  if (url.username || url.password) {
+    throw new ShlError('fetch-failed', `Refused a URL with credentials in it (${url.host}).`);
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowed && (host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && isBlockedAddress(host)))) {
+    throw new ShlError('fetch-failed', `Refused to contact ${url.host}: it is a local or private address.`);
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/** One request under the network rules, following redirects by hand. */
+export async function fetchChecked(ctx: FetchContext, input: string | URL, init: FetchInit = {}): Promise<FetchResult> {
+  let url = typeof input === 'string' ? parseUrl(input) : input;
+  let method = init.method ?? 'GET';
+  let body = init.body;
+  for (let hop = 0; ; hop++) {
+    checkUrl(url, ctx.allowHosts);
+    const timeoutMs = Math.min(ctx.limits.requestTimeoutMs, ctx.deadline - ctx.platform.now());
+    if (timeoutMs <= 0) {
+      throw new ShlError('fetch-failed', 'Resolving the link took too long. Try again; if it keeps failing, ask the sender.');
+    }
+    const response = await ctx.platform.transport({
+      method,
+      url,
+      headers: { ...init.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body,
+      timeoutMs,
+      maxBytes: init.maxBytes ?? ctx.limits.maxResponseBytes,
+      allowPrivateAddress: isAllowListed(url, ctx.allowHosts),
+    });
+    if (!REDIRECTS.has(response.status)) {
+      return { ...response, url };
+    }
+    const location = response.header('location');
+    if (!location) {
+      throw new ShlError('fetch-failed', `${url.host} answered a redirect without a destination.`);
+    }
+    if (hop >= ctx.limits.maxRedirects) {
+      throw new ShlError('fetch-failed', `${url.host} redirected more than ${ctx.limits.maxRedirects} times.`);
+    }
+    url = parseUrl(location, url);
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+    }
+  }
+}
+
+function parseUrl(text: string, base?: URL): URL {
+  try {
+    return new URL(text, base);
+  } catch {
+    throw new ShlError('fetch-failed', 'A server gave an address that is not a valid URL.');
+  }
+}
+
+/** The first value of a header as a number of seconds (`Retry-After` as seconds or a date). */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed);
+  }
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
