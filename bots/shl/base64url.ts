@@ -108,3 +108,17 @@ export function toHex(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/** Decodes a base64url segment holding a JSON object (a JOSE header); undefined otherwise. */
+export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
+  const bytes = decodeBase64url(segment);
+  const text = bytes && decodeUtf8(bytes);
+  try {
+    const value: unknown = text === undefined ? undefined : JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

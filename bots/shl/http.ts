@@ -66,7 +66,10 @@ export function checkUrl(url: URL, allowHosts: ReadonlySet<string>): void {
     throw new ShlError('fetch-failed', `Refused a URL with credentials in it (${url.host}).`);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowed && (host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && isBlockedAddress(host)))) {
+  if (
+    !allowed &&
+    (host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && isBlockedAddress(host)))
+  ) {
     throw new ShlError('fetch-failed', `Refused to contact ${url.host}: it is a local or private address.`);
   }
 }
@@ -82,7 +85,10 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
     checkUrl(url, ctx.allowHosts);
     const timeoutMs = Math.min(ctx.limits.requestTimeoutMs, ctx.deadline - ctx.platform.now());
     if (timeoutMs <= 0) {
-      throw new ShlError('fetch-failed', 'Resolving the link took too long. Try again; if it keeps failing, ask the sender.');
+      throw new ShlError(
+        'fetch-failed',
+        'Resolving the link took too long. Try again; if it keeps failing, ask the sender.'
+      );
     }
     const response = await ctx.platform.transport({
       method,

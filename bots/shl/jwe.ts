@@ -4,7 +4,7 @@
  * (`kid`, unknown ones) are accepted. Any failure is `decrypt-failed`: it means tampering or a
  * wrong key, and no partial plaintext is ever returned.
  */
-import { decodeBase64url, decodeUtf8, encodeUtf8 } from './base64url';
+import { decodeBase64url, decodeJsonSegment, decodeUtf8, encodeUtf8 } from './base64url';
 import { isShlError, ShlError } from './errors';
 import type { Platform } from './options';
 
@@ -35,7 +35,7 @@ export async function decryptFile(
     throw new ShlError('decrypt-failed', DECRYPT_FAILED);
   }
   const [protectedB64, , ivB64, ciphertextB64, tagB64] = parts as [string, string, string, string, string];
-  const header = parseHeader(protectedB64);
+  const header = decodeJsonSegment(protectedB64) as JweHeader | undefined;
   const iv = decodeBase64url(ivB64);
   const ciphertext = decodeBase64url(ciphertextB64);
   const tag = decodeBase64url(tagB64);
@@ -84,17 +84,6 @@ interface JweHeader {
   enc?: unknown;
   zip?: unknown;
   cty?: unknown;
-}
-
-function parseHeader(segment: string): JweHeader | undefined {
-  const bytes = decodeBase64url(segment);
-  const text = bytes && decodeUtf8(bytes);
-  try {
-    const header: unknown = text === undefined ? undefined : JSON.parse(text);
-    return typeof header === 'object' && header !== null ? header : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function inflate(

@@ -1,0 +1,196 @@
+/**
+ * The Platform the bot runs on, in Node and in Medplum's vmcontext sandbox (which has no global
+ * `crypto`, `setTimeout` or `Buffer`, but whose `require` reaches Node's built-ins).
+ *
+ * The transport resolves each host name itself and refuses the connection when any address is
+ * loopback, private, link-local or metadata (unless the host is allow-listed), then connects to
+ * the address it checked: a DNS answer cannot change between check and use.
+ */
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { inflateRawSync } from 'node:zlib';
+import { isBlockedAddress, isIpLiteral } from './shl/address';
+import { isShlError, ShlError } from './shl/errors';
+import { formatMb } from './shl/jwe';
+import type { HttpRequest, HttpResponse, Platform } from './shl/options';
+
+const agents = {
+  http: new HttpAgent({ keepAlive: true, maxSockets: 8 }),
+  https: new HttpsAgent({ keepAlive: true, maxSockets: 8 }),
+};
+
+export function createNodePlatform(): Platform {
+  return {
+    transport: nodeTransport,
+    inflateRaw,
+    subtle: webcrypto.subtle as SubtleCrypto,
+    now: Date.now,
+    randomId: () => randomUUID(),
+  };
+}
+
+/** A Transport over node:http(s) that checks and pins resolved addresses. */
+export function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
+  const { url } = request;
+  const host = url.host;
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  if (!request.allowPrivateAddress && isIpLiteral(hostname) && isBlockedAddress(hostname)) {
+    return Promise.reject(blocked(host));
+  }
+  const secure = url.protocol === 'https:';
+  const options: RequestOptions = {
+    method: request.method,
+    headers: { accept: 'application/jose, application/json;q=0.9, */*;q=0.1', ...request.headers },
+    agent: secure ? agents.https : agents.http,
+    lookup: guardedLookup(request.allowPrivateAddress),
+  };
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: ShlError): void => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      }
+    };
+    const timer = setTimeout(() => {
+      fail(
+        new ShlError(
+          'fetch-failed',
+          `${host} did not answer within ${Math.max(1, Math.round(request.timeoutMs / 1000))} s. Try again later.`
+        )
+      );
+    }, request.timeoutMs);
+    const req: ClientRequest = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
+      const declared = Number(res.headers['content-length'] ?? '0');
+      if (declared > request.maxBytes) {
+        fail(tooLarge(host, request.maxBytes));
+        return;
+      }
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      res.on('data', (chunk: Uint8Array) => {
+        total += chunk.byteLength;
+        if (total > request.maxBytes) {
+          fail(tooLarge(host, request.maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', () => {
+        fail(unreachable(host, 'the connection broke'));
+      });
+      res.on('end', () => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          header: (name) => {
+            const value = res.headers[name.toLowerCase()];
+            return Array.isArray(value) ? value[0] : value;
+          },
+          body: concat(chunks, total),
+        });
+      });
+    });
+    req.on('error', (err: Error & { code?: string }) => {
+      fail(isShlError(err) ? err : unreachable(host, describeNetworkError(err.code)));
+    });
+    req.end(request.body);
+  });
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A `lookup` for net.connect that refuses blocked addresses unless allowed. */
+function guardedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) {
+        callback(err, []);
+        return;
+      }
+      if (!allowPrivate && (addresses.length === 0 || addresses.some((a) => isBlockedAddress(a.address)))) {
+        callback(blocked(hostname), []);
+        return;
+      }
+      if (options.all) {
+        callback(null, addresses);
+      } else {
+        const first = addresses[0] as LookupAddress;
+        callback(null, first.address, first.family);
+      }
+    });
+  };
+}
+
+/** Raw inflate with the output capped: memory stays bounded on a decompression bomb. */
+export function inflateRaw(data: Uint8Array, maxBytes: number): Uint8Array {
+  try {
+    return inflateRawSync(data, { maxOutputLength: maxBytes });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ShlError(
+        'too-large',
+        `A file in this link inflates to more than the ${formatMb(maxBytes)} limit. Ask the sender to share less data per file.`
+      );
+    }
+    throw new ShlError(
+      'decrypt-failed',
+      'A file in this link could not be decompressed. Ask the sender for a new link.'
+    );
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) {
+    return chunks[0] as Uint8Array;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function blocked(host: string): ShlError {
+  return new ShlError('fetch-failed', `Refused to contact ${host}: it resolves to a local or private address.`);
+}
+
+function tooLarge(host: string, maxBytes: number): ShlError {
+  return new ShlError('too-large', `A response from ${host} is larger than the ${formatMb(maxBytes)} limit.`);
+}
+
+function unreachable(host: string, reason: string): ShlError {
+  return new ShlError('fetch-failed', `Could not reach ${host} (${reason}). Check the link or try again later.`);
+}
+
+function describeNetworkError(code: string | undefined): string {
+  switch (code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the name does not resolve';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+      return 'connection reset';
+    case 'CERT_HAS_EXPIRED':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'its certificate is not valid';
+    default:
+      return 'network error';
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The bot's settings, read from Medplum project secrets (`event.secrets`). Only
+ * `SHL_IMPORT_KEY` is required; everything else has a safe default.
+ */
+import type { ProjectSetting } from '@medplum/fhirtypes';
+import type { IssuerDirectory } from './shl/health-card';
+import { parseTrustedIssuers } from './shl/health-card';
+import { parseAllowHosts } from './shl/http';
+import type { Limits } from './shl/options';
+
+export interface BotSettings {
+  /** JSON text of the private P-256 JWK that opens sealed input. */
+  importKey?: string;
+  allowHosts: Set<string>;
+  recipient?: string;
+  trustedIssuers: IssuerDirectory;
+  limits: Partial<Limits>;
+}
+
+/** Secret names of the configurable limits. */
+export const LIMIT_SECRETS: Readonly<Record<string, keyof Limits>> = {
+  SHL_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  SHL_RESOLVE_TIMEOUT_MS: 'resolveTimeoutMs',
+  SHL_MAX_RESPONSE_BYTES: 'maxResponseBytes',
+  SHL_MAX_FILE_BYTES: 'maxFileBytes',
+  SHL_MAX_FILES: 'maxFiles',
+};
+
+export function readSettings(secrets: Record<string, ProjectSetting> | undefined): BotSettings {
+  const text = (name: string): string | undefined => {
+    const setting = secrets?.[name];
+    const value = setting?.valueString ?? setting?.valueInteger?.toString();
+    return value?.trim() ? value.trim() : undefined;
+  };
+  const limits: Partial<Limits> = {};
+  for (const [name, field] of Object.entries(LIMIT_SECRETS)) {
+    const value = Number(text(name));
+    if (Number.isFinite(value) && value > 0) {
+      limits[field] = value;
+    }
+  }
+  return {
+    importKey: text('SHL_IMPORT_KEY'),
+    allowHosts: parseAllowHosts(text('SHL_ALLOW_HOSTS')),
+    recipient: text('SHL_RECIPIENT'),
+    trustedIssuers: parseTrustedIssuers(text('SHL_TRUSTED_ISSUERS')),
+    limits,
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The `shl-import` bot: resolves SMART Health Links for a Medplum project. The contract is
+ * `../shared/docs/bot-contract.md`; operations:
+ *
+ * - `public-key`: the public half of `SHL_IMPORT_KEY`, for callers to seal links to.
+ * - `resolve`: opens the sealed link (and passcode), fetches and decrypts its files, verifies
+ *   health cards, and returns normalized resources, the incoming patient and matches.
+ *
+ * Nothing here logs or returns a link, key, passcode or token.
+ */
+import type { BotEvent, MedplumClient } from '@medplum/core';
+import { createNodePlatform } from './node-platform';
+import type { SealingKey } from './sealing';
+import { importSealingKey, unseal } from './sealing';
+import type { BotSettings } from './settings';
+import { readSettings } from './settings';
+import { decodeUtf8 } from './shl/base64url';
+import type { ShlErrorCode } from './shl/errors';
+import { isShlError, ShlError } from './shl/errors';
+import { parseShl } from './shl/link';
+import type { Platform } from './shl/options';
+import type { ResolveResult } from './shl/resolve';
+import { resolveShl } from './shl/resolve';
+
+export interface PublicKeyOutput {
+  jwk: SealingKey['publicJwk'];
+}
+
+export interface ResolveOutput extends ResolveResult {
+  matches: { patient: unknown; score: number; grade: 'certain' | 'probable' | 'possible' }[];
+}
+
+export interface ErrorOutput {
+  error: { code: ShlErrorCode; message: string; remainingAttempts?: number; retryAfter?: number };
+}
+
+export type BotOutput = PublicKeyOutput | ResolveOutput | ErrorOutput;
+
+const platform: Platform = createNodePlatform();
+
+export async function handler(medplum: MedplumClient, event: BotEvent): Promise<BotOutput> {
+  try {
+    const input = readInput(event.input);
+    const settings = readSettings(event.secrets);
+    switch (input.operation) {
+      case 'public-key':
+        return { jwk: (await importSealingKey(settings.importKey, platform.subtle)).publicJwk };
+      case 'resolve':
+        return await resolve(medplum, input, settings);
+      default:
+        throw new ShlError(
+          'invalid-input',
+          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key or resolve.`
+        );
+    }
+  } catch (err) {
+    return { error: toErrorBody(err) };
+  }
+}
+
+function readInput(input: unknown): Record<string, unknown> {
+  let value = input;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = undefined;
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ShlError('invalid-input', 'The bot expects a JSON object with an "operation" field.');
+  }
+  return value as Record<string, unknown>;
+}
+
+async function resolve(
+  medplum: MedplumClient,
+  input: Record<string, unknown>,
+  settings: BotSettings
+): Promise<ResolveOutput> {
+  if ('shl' in input || 'passcode' in input) {
+    throw new ShlError(
+      'sealing-required',
+      "Links and passcodes must be sealed to the bot's public key, never sent in the clear. Use the import page, or seal them (operation public-key)."
+    );
+  }
+  const key = await importSealingKey(settings.importKey, platform.subtle);
+  const opened = readSealedPlaintext(await unseal(input.sealed, key, platform.subtle));
+  const link = parseShl(opened.shl);
+  const recipient =
+    (typeof input.recipient === 'string' && input.recipient.trim()) ||
+    settings.recipient ||
+    (await projectName(medplum));
+  const result = await resolveShl(link, {
+    platform,
+    recipient,
+    passcode: opened.passcode,
+    limits: settings.limits,
+    allowHosts: settings.allowHosts,
+    trustedIssuers: settings.trustedIssuers,
+  });
+  return { ...result, matches: [] };
+}
+
+function readSealedPlaintext(bytes: Uint8Array): { shl: string; passcode?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeUtf8(bytes) ?? '');
+  } catch {
+    value = undefined;
+  }
+  const { shl, passcode } = (value ?? {}) as { shl?: unknown; passcode?: unknown };
+  if (typeof shl !== 'string') {
+    throw new ShlError('invalid-input', 'The sealed input must be JSON with an "shl" field holding the link.');
+  }
+  if (passcode !== undefined && typeof passcode !== 'string') {
+    throw new ShlError('invalid-input', 'The sealed "passcode" must be text.');
+  }
+  return passcode ? { shl, passcode } : { shl };
+}
+
+/** The project's name: the default `recipient` when neither input nor secret gives one. */
+async function projectName(medplum: MedplumClient): Promise<string> {
+  const known = medplum.getProject()?.name;
+  if (known) {
+    return known;
+  }
+  try {
+    const me = await medplum.get<{ project?: { name?: string } }>('auth/me');
+    return me.project?.name ?? 'Medplum';
+  } catch {
+    return 'Medplum';
+  }
+}
+
+function toErrorBody(err: unknown): ErrorOutput['error'] {
+  if (isShlError(err)) {
+    return err.toJSON();
+  }
+  // Never echo an unexpected error's message: some (JSON.parse) quote the input.
+  return {
+    code: 'invalid-input',
+    message:
+      'The bot could not process this input. Check it and try again; if it keeps failing, tell your administrator.',
+  };
+}

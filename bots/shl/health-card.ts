@@ -1,0 +1,380 @@
+/**
+ * SMART Health Cards inside SHL files (`application/smart-health-card`): each JWS is checked
+ * (ES256, the `kid` is the key's RFC 7638 thumbprint, the issuer's key from its JWKS fetched
+ * under the network rules and cached, `exp`, the issuer's revocation list when the key has
+ * `crlVersion`) and classed as the IG suggests:
+ *
+ * | status         | meaning                                        | bundle returned |
+ * | -------------- | ---------------------------------------------- | --------------- |
+ * | `verified`     | signature valid (trusted when on our list)     | yes             |
+ * | `expired`      | signature valid, card past its `exp`           | yes, flagged    |
+ * | `unverifiable` | issuer keys unreachable or the key not found   | yes, flagged    |
+ * | `invalid`      | bad signature, malformed, wrong algorithm      | no              |
+ * | `revoked`      | on the issuer's revocation list                | no              |
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import { decodeBase64url, decodeJsonSegment, decodeUtf8, encodeUtf8 } from './base64url';
+import { isShlError, ShlError } from './errors';
+import type { FetchContext } from './http';
+import { fetchChecked } from './http';
+import { jwkThumbprint } from './jwk-thumbprint';
+
+export type HealthCardStatus = 'verified' | 'unverifiable' | 'invalid' | 'revoked' | 'expired';
+
+export interface HealthCardReport {
+  issuer: string;
+  verified: boolean;
+  trusted: boolean;
+  message: string;
+  status: HealthCardStatus;
+}
+
+export interface HealthCard {
+  report: HealthCardReport;
+  /** The card's FHIR Bundle, unless the card is invalid or revoked. */
+  bundle?: Bundle;
+}
+
+interface IssuerJwk {
+  kty?: unknown;
+  crv?: unknown;
+  x?: unknown;
+  y?: unknown;
+  kid?: unknown;
+  alg?: unknown;
+  use?: unknown;
+  d?: unknown;
+  crlVersion?: unknown;
+}
+
+interface Crl {
+  kid?: unknown;
+  rids?: unknown;
+}
+
+interface DirectoryIssuer {
+  name?: string;
+  keys?: IssuerJwk[];
+  crls?: Crl[];
+}
+
+/** The issuers this project trusts, by exact `iss`; keys and CRLs when the directory holds them. */
+export interface IssuerDirectory {
+  issuers: ReadonlyMap<string, DirectoryIssuer>;
+}
+
+const MAX_CARDS = 100;
+const KEY_CACHE_TTL_MS = 60 * 60 * 1000;
+const FAILURE_CACHE_TTL_MS = 60 * 1000;
+const MAX_CACHED_ISSUERS = 200;
+const HEALTH_CARD_TYPE = 'https://smarthealth.cards#health-card';
+
+interface CachedKeys {
+  expires: number;
+  keys: Promise<IssuerJwk[] | undefined>;
+}
+
+const keyCache = new Map<string, CachedKeys>();
+
+/** Forgets cached issuer keys (tests; key rotation). */
+export function clearIssuerKeyCache(): void {
+  keyCache.clear();
+}
+
+/**
+ * Reads the `SHL_TRUSTED_ISSUERS` secret: issuer URLs separated by commas or white space, or
+ * JSON in the VCI directory shapes (`issuerInfo: [{issuer: {iss, name}, keys, crls}]` as in the
+ * VCI snapshot, or `participating_issuers: [{iss, name}]`).
+ */
+export function parseTrustedIssuers(text: string | undefined): IssuerDirectory {
+  const issuers = new Map<string, DirectoryIssuer>();
+  const trimmed = text?.trim() ?? '';
+  if (!trimmed.startsWith('{')) {
+    for (const iss of trimmed.split(/[\s,]+/)) {
+      if (iss) {
+        issuers.set(iss.replace(/\/+$/, ''), {});
+      }
+    }
+    return { issuers };
+  }
+  let json: { issuerInfo?: unknown; participating_issuers?: unknown };
+  try {
+    json = JSON.parse(trimmed) as typeof json;
+  } catch {
+    throw new ShlError(
+      'not-configured',
+      'The SHL_TRUSTED_ISSUERS secret is not valid JSON. Give issuer URLs separated by commas, or a VCI directory snapshot.'
+    );
+  }
+  for (const info of asArray(json.issuerInfo)) {
+    const { issuer, keys, crls } = info as {
+      issuer?: { iss?: unknown; name?: unknown };
+      keys?: unknown;
+      crls?: unknown;
+    };
+    if (typeof issuer?.iss === 'string') {
+      const known = issuers.get(issuer.iss) ?? {};
+      issuers.set(issuer.iss, {
+        ...(typeof issuer.name === 'string' && { name: issuer.name }),
+        keys: [...(known.keys ?? []), ...(asArray(keys) as IssuerJwk[])],
+        crls: [...(known.crls ?? []), ...(asArray(crls) as Crl[])],
+      });
+    }
+  }
+  for (const entry of asArray(json.participating_issuers)) {
+    const { iss, name } = entry as { iss?: unknown; name?: unknown };
+    if (typeof iss === 'string' && !issuers.has(iss)) {
+      issuers.set(iss, typeof name === 'string' ? { name } : {});
+    }
+  }
+  return { issuers };
+}
+
+/** Reads a health-card file; undefined when the content is not `{verifiableCredential: [...]}`. */
+export async function readHealthCardFile(
+  ctx: FetchContext,
+  directory: IssuerDirectory,
+  content: unknown
+): Promise<HealthCard[] | undefined> {
+  const credentials = (content as { verifiableCredential?: unknown } | undefined)?.verifiableCredential;
+  if (!Array.isArray(credentials) || credentials.length > MAX_CARDS) {
+    return undefined;
+  }
+  return Promise.all(credentials.map((jws) => readCard(ctx, directory, jws)));
+}
+
+async function readCard(ctx: FetchContext, directory: IssuerDirectory, jws: unknown): Promise<HealthCard> {
+  if (typeof jws !== 'string') {
+    return invalid('', 'A health card in this file is not a signed card.');
+  }
+  const parts = jws.split('.');
+  if (parts.length !== 3) {
+    return invalid('', 'A health card in this file is not a signed card.');
+  }
+  const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
+  const header = decodeJsonSegment(headerB64);
+  if (header?.alg !== 'ES256') {
+    return invalid('', 'A health card is not signed with ES256, as SMART Health Cards must be; it was left out.');
+  }
+  const payload = await readPayload(ctx, payloadB64, header.zip);
+  if (!payload) {
+    return invalid(
+      '',
+      'A health card could not be read (its content is damaged or not compressed as declared); it was left out.'
+    );
+  }
+  const { iss, nbf, exp, vc } = payload;
+  const issuer = typeof iss === 'string' ? iss : '';
+  const bundle = vc?.credentialSubject?.fhirBundle;
+  if (!issuer || !isBundle(bundle) || !Array.isArray(vc?.type) || !vc.type.includes(HEALTH_CARD_TYPE)) {
+    return invalid(issuer, 'A health card is missing its issuer, type or FHIR bundle; it was left out.');
+  }
+  const trusted = directory.issuers.has(issuer);
+  const flagged = (status: 'unverifiable', message: string): HealthCard => ({
+    report: { issuer, verified: false, trusted: false, status, message },
+    bundle,
+  });
+
+  const kid = typeof header.kid === 'string' ? header.kid : '';
+  const keys = await issuerKeys(ctx, directory, issuer);
+  if (!keys) {
+    return flagged(
+      'unverifiable',
+      `Could not get the signing keys of ${issuer}; the card could not be verified. Treat its content as unverified.`
+    );
+  }
+  const jwk = keys.find((k) => k.kid === kid);
+  if (!jwk) {
+    return flagged(
+      'unverifiable',
+      `${issuer} does not publish the key this card was signed with; the card could not be verified.`
+    );
+  }
+  if (!isUsableKey(jwk) || (await jwkThumbprint(ctx.platform.subtle, jwk)) !== kid) {
+    return invalid(
+      issuer,
+      `The key of ${issuer} for this card is not a valid ES256 signing key (or its kid is not its thumbprint); the card was left out.`
+    );
+  }
+  if (!(await verifySignature(ctx.platform.subtle, jwk, `${headerB64}.${payloadB64}`, signatureB64))) {
+    return invalid(
+      issuer,
+      `The signature of a card from ${issuer} does not match its content: it may have been altered. It was left out.`
+    );
+  }
+  if (jwk.crlVersion !== undefined && (await isRevoked(ctx, directory, issuer, kid, vc.rid, nbf))) {
+    return {
+      report: {
+        issuer,
+        verified: false,
+        trusted,
+        status: 'revoked',
+        message: `${issuer} has revoked this card; it was left out.`,
+      },
+    };
+  }
+  if (typeof exp === 'number' && exp * 1000 < ctx.platform.now()) {
+    return {
+      report: {
+        issuer,
+        verified: true,
+        trusted,
+        status: 'expired',
+        message: `Signature verified, but the card expired on ${new Date(exp * 1000).toISOString().slice(0, 10)}.`,
+      },
+      bundle,
+    };
+  }
+  return {
+    report: {
+      issuer,
+      verified: true,
+      trusted,
+      status: 'verified',
+      message: trusted
+        ? `Signature verified; ${issuer} is a trusted issuer.`
+        : `Signature verified; ${issuer} is not on this project's trusted list.`,
+    },
+    bundle,
+  };
+}
+
+interface CardPayload {
+  iss?: unknown;
+  nbf?: unknown;
+  exp?: unknown;
+  vc?: { type?: unknown; rid?: unknown; credentialSubject?: { fhirBundle?: unknown } };
+}
+
+async function readPayload(ctx: FetchContext, payloadB64: string, zip: unknown): Promise<CardPayload | undefined> {
+  const bytes = decodeBase64url(payloadB64);
+  if (!bytes || (zip !== undefined && zip !== 'DEF')) {
+    return undefined;
+  }
+  try {
+    const json = decodeUtf8(zip === 'DEF' ? await ctx.platform.inflateRaw(bytes, ctx.limits.maxFileBytes) : bytes);
+    const value: unknown = json === undefined ? undefined : JSON.parse(json);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch (err) {
+    if (isShlError(err) && err.code === 'too-large') {
+      throw err;
+    }
+    return undefined;
+  }
+}
+
+/** The issuer's keys: from the directory, else its JWKS (cached). Undefined when unreachable. */
+function issuerKeys(ctx: FetchContext, directory: IssuerDirectory, issuer: string): Promise<IssuerJwk[] | undefined> {
+  const listed = directory.issuers.get(issuer)?.keys;
+  if (listed && listed.length > 0) {
+    return Promise.resolve(listed);
+  }
+  const now = ctx.platform.now();
+  const cached = keyCache.get(issuer);
+  if (cached && cached.expires > now) {
+    return cached.keys;
+  }
+  const keys = fetchJson(ctx, `${issuer}/.well-known/jwks.json`).then((jwks) => {
+    const list = (jwks as { keys?: unknown } | undefined)?.keys;
+    return Array.isArray(list) ? (list as IssuerJwk[]) : undefined;
+  });
+  if (keyCache.size >= MAX_CACHED_ISSUERS) {
+    keyCache.delete(keyCache.keys().next().value as string);
+  }
+  const entry: CachedKeys = { expires: now + KEY_CACHE_TTL_MS, keys };
+  keyCache.set(issuer, entry);
+  void keys.then((list) => {
+    if (!list) {
+      entry.expires = now + FAILURE_CACHE_TTL_MS;
+    }
+  });
+  return keys;
+}
+
+async function isRevoked(
+  ctx: FetchContext,
+  directory: IssuerDirectory,
+  issuer: string,
+  kid: string,
+  rid: unknown,
+  nbf: unknown
+): Promise<boolean> {
+  if (typeof rid !== 'string') {
+    return false;
+  }
+  const listed = directory.issuers.get(issuer)?.crls?.find((crl) => crl.kid === kid);
+  const crl = (listed ?? (await fetchJson(ctx, `${issuer}/.well-known/crl/${encodeURIComponent(kid)}.json`))) as
+    Crl | undefined;
+  if (!Array.isArray(crl?.rids)) {
+    return false;
+  }
+  const notBefore = typeof nbf === 'number' ? nbf : Number.NaN;
+  return crl.rids.some((entry) => {
+    if (typeof entry !== 'string') {
+      return false;
+    }
+    const [listedRid, timestamp] = entry.split('.');
+    // `rid.<timestamp>` revokes only cards issued before that time.
+    return listedRid === rid && (timestamp === undefined || notBefore < Number(timestamp));
+  });
+}
+
+async function fetchJson(ctx: FetchContext, url: string): Promise<unknown> {
+  try {
+    const response = await fetchChecked(ctx, url, {
+      headers: { accept: 'application/json' },
+      maxBytes: 1024 * 1024,
+    });
+    return response.status === 200 ? (JSON.parse(decodeUtf8(response.body) ?? '') as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isUsableKey(jwk: IssuerJwk): jwk is IssuerJwk & { kty: 'EC'; crv: 'P-256'; x: string; y: string } {
+  return (
+    jwk.kty === 'EC' &&
+    jwk.crv === 'P-256' &&
+    typeof jwk.x === 'string' &&
+    typeof jwk.y === 'string' &&
+    jwk.d === undefined &&
+    (jwk.alg === undefined || jwk.alg === 'ES256') &&
+    (jwk.use === undefined || jwk.use === 'sig')
+  );
+}
+
+async function verifySignature(
+  subtle: SubtleCrypto,
+  jwk: { x: string; y: string },
+  signingInput: string,
+  signatureB64: string
+): Promise<boolean> {
+  const signature = decodeBase64url(signatureB64);
+  if (signature?.length !== 64) {
+    return false;
+  }
+  try {
+    const key = await subtle.importKey(
+      'jwk',
+      { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y },
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify']
+    );
+    return await subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature, encodeUtf8(signingInput));
+  } catch {
+    return false;
+  }
+}
+
+function invalid(issuer: string, message: string): HealthCard {
+  return { report: { issuer, verified: false, trusted: false, status: 'invalid', message } };
+}
+
+function isBundle(value: unknown): value is Bundle {
+  return typeof value === 'object' && value !== null && (value as { resourceType?: unknown }).resourceType === 'Bundle';
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}

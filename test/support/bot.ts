@@ -1,0 +1,71 @@
+/**
+ * Calling the `shl-import` bot the way Medplum does, with a real sealing key: the demo-bot
+ * pattern of invoking `handler(medplum, event)` directly.
+ */
+import type { MedplumClient } from '@medplum/core';
+import type { ProjectSetting } from '@medplum/fhirtypes';
+import { MockClient } from '@medplum/mock';
+import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/shl-import';
+import { handler } from '../../bots/shl-import';
+import { generateSealingSecret, sealForBot } from './seal';
+
+export interface BotHarness {
+  medplum: MedplumClient;
+  secrets: Record<string, ProjectSetting>;
+  /** Runs the bot with raw input. */
+  run(input: unknown): Promise<BotOutput>;
+  /** Seals `shl` (and `passcode`) to the bot's public key and resolves it. */
+  resolve(shl: string, options?: { passcode?: string; recipient?: string }): Promise<ResolveOutput | ErrorOutput>;
+  publicKey(): Promise<PublicKeyOutput['jwk']>;
+}
+
+/** A bot with a fresh `SHL_IMPORT_KEY` and the given extra secrets. */
+export async function createBotHarness(extraSecrets: Record<string, string> = {}): Promise<BotHarness> {
+  const medplum = new MockClient();
+  const secrets: Record<string, ProjectSetting> = {};
+  for (const [name, valueString] of Object.entries({
+    SHL_IMPORT_KEY: await generateSealingSecret(),
+    ...extraSecrets,
+  })) {
+    secrets[name] = { name, valueString };
+  }
+  const run = (input: unknown): Promise<BotOutput> =>
+    handler(medplum, { bot: { reference: 'Bot/shl-import' }, contentType: 'application/json', input, secrets });
+  const publicKey = async (): Promise<PublicKeyOutput['jwk']> => {
+    const output = await run({ operation: 'public-key' });
+    if (!('jwk' in output)) {
+      throw new Error('public-key failed');
+    }
+    return output.jwk;
+  };
+  return {
+    medplum,
+    secrets,
+    run,
+    publicKey,
+    resolve: async (shl, options = {}) => {
+      const sealed = await sealForBot(await publicKey(), {
+        shl,
+        ...(options.passcode !== undefined && { passcode: options.passcode }),
+      });
+      return (await run({
+        operation: 'resolve',
+        sealed,
+        ...(options.recipient !== undefined && { recipient: options.recipient }),
+      })) as ResolveOutput | ErrorOutput;
+    },
+  };
+}
+
+/** The result, or a test failure naming the error. */
+export function ok(output: BotOutput): ResolveOutput {
+  if ('error' in output) {
+    throw new Error(`expected success, got ${output.error.code}: ${output.error.message}`);
+  }
+  return output as ResolveOutput;
+}
+
+/** The error code of an output, or undefined on success. */
+export function errorCode(output: BotOutput): string | undefined {
+  return 'error' in output ? output.error.code : undefined;
+}
