@@ -38,13 +38,28 @@ export type BotOutput = PublicKeyOutput | ResolveOutput | ErrorOutput;
 
 const platform: Platform = createNodePlatform();
 
+/** The imported `SHL_IMPORT_KEY`, kept while the secret stays the same (warm runtimes). */
+let cachedKey: { secret: string; key: Promise<SealingKey> } | undefined;
+
+function sealingKey(secret: string | undefined): Promise<SealingKey> {
+  if (secret === undefined || cachedKey?.secret !== secret) {
+    const key = importSealingKey(secret, platform.subtle);
+    cachedKey = secret === undefined ? undefined : { secret, key };
+    key.catch(() => {
+      cachedKey = undefined;
+    });
+    return key;
+  }
+  return cachedKey.key;
+}
+
 export async function handler(medplum: MedplumClient, event: BotEvent): Promise<BotOutput> {
   try {
     const input = readInput(event.input);
     const settings = readSettings(event.secrets);
     switch (input.operation) {
       case 'public-key':
-        return { jwk: (await importSealingKey(settings.importKey, platform.subtle)).publicJwk };
+        return { jwk: (await sealingKey(settings.importKey)).publicJwk };
       case 'resolve':
         return await resolve(medplum, input, settings);
       default:
@@ -84,7 +99,7 @@ async function resolve(
       "Links and passcodes must be sealed to the bot's public key, never sent in the clear. Use the import page, or seal them (operation public-key)."
     );
   }
-  const key = await importSealingKey(settings.importKey, platform.subtle);
+  const key = await sealingKey(settings.importKey);
   const opened = readSealedPlaintext(await unseal(input.sealed, key, platform.subtle));
   const link = parseShl(opened.shl);
   const recipient =

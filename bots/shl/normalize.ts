@@ -15,72 +15,103 @@ import type { ResourceGroup } from './bundle-entries';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
-/** Where the references of one group look: its own Bundle first, then the whole set. */
-interface Scope {
-  byFullUrl: Map<string, string>;
-  byTypeId: Map<string, string>;
+/** A resource of the set, with its final id; `target` (`Type/id`) is made when first needed. */
+interface Named {
+  resource: Resource;
+  target?: string;
+}
+
+/**
+ * Where references look for resources: by Bundle `fullUrl`, and by the `Type/id` a resource had
+ * (its original id, or the tail of an absolute `fullUrl`), kept as type -> id so that naming
+ * thousands of resources allocates no strings.
+ */
+class Names {
+  readonly byFullUrl = new Map<string, Named>();
+  readonly byType = new Map<string, Map<string, Named>>();
+
+  add(fullUrl: string | undefined, type: string, id: string | undefined, named: Named): void {
+    if (fullUrl !== undefined && !this.byFullUrl.has(fullUrl)) {
+      this.byFullUrl.set(fullUrl, named);
+    }
+    if (id !== undefined) {
+      let ids = this.byType.get(type);
+      if (!ids) {
+        ids = new Map();
+        this.byType.set(type, ids);
+      }
+      if (!ids.has(id)) {
+        ids.set(id, named);
+      }
+    }
+  }
+
+  byTail(tail: TypeId | undefined): Named | undefined {
+    return tail && this.byType.get(tail.type)?.get(tail.id);
+  }
 }
 
 /** Normalizes the groups; returns each group's resources, in order. */
 export function normalizeResources(groups: ResourceGroup[], randomId: () => string): Resource[][] {
-  const taken = new Set<string>();
-  const global: Scope = { byFullUrl: new Map(), byTypeId: new Map() };
-  const scopes = groups.map((group): Scope => {
-    const scope: Scope = { byFullUrl: new Map(), byTypeId: new Map() };
+  // With one group (the usual single Bundle) its names are the whole set's, and the final ids
+  // (kept unless invalid or taken) double as its `Type/id` names.
+  const single = groups.length === 1;
+  const global = new Names();
+  const taken = single ? global.byType : new Map<string, Map<string, Named>>();
+  const scopes = groups.map((group): Names => {
+    const own = single ? global : new Names();
     for (const { fullUrl, resource } of group.entries) {
       const type = resource.resourceType;
       const originalId = typeof resource.id === 'string' ? resource.id : undefined;
+      let ids = taken.get(type);
+      if (!ids) {
+        ids = new Map();
+        taken.set(type, ids);
+      }
       let id = originalId !== undefined && FHIR_ID.test(originalId) ? originalId : randomId();
-      while (taken.has(`${type}/${id}`)) {
+      while (ids.has(id)) {
         id = randomId();
       }
-      const target = `${type}/${id}`;
-      taken.add(target);
+      const named: Named = { resource };
+      ids.set(id, named);
       resource.id = id;
-      const names: [Map<string, string>, Map<string, string>, string][] = [];
-      if (fullUrl !== undefined) {
-        names.push([scope.byFullUrl, global.byFullUrl, fullUrl]);
-        const tail = typeIdTail(fullUrl);
-        if (tail?.startsWith(`${type}/`)) {
-          names.push([scope.byTypeId, global.byTypeId, tail]);
-        }
-      }
-      if (originalId !== undefined) {
-        names.push([scope.byTypeId, global.byTypeId, `${type}/${originalId}`]);
-      }
-      for (const [own, all, name] of names) {
-        if (!own.has(name)) {
-          own.set(name, target);
-        }
-        if (!all.has(name)) {
-          all.set(name, target);
+      const urlTail = fullUrl === undefined ? undefined : typeIdTail(fullUrl);
+      for (const names of single ? [own] : [own, global]) {
+        names.add(fullUrl, type, originalId === id && single ? undefined : originalId, named);
+        if (urlTail?.type === type) {
+          names.add(undefined, type, urlTail.id, named);
         }
       }
     }
-    return scope;
+    return own;
   });
 
   return groups.map((group, index) => {
-    const scope = scopes[index] as Scope;
-    const resolveReference = (reference: string): string | undefined => {
-      const exact = scope.byFullUrl.get(reference) ?? global.byFullUrl.get(reference);
-      if (exact !== undefined) {
-        return exact;
+    const own = scopes[index] as Names;
+    const resolve = (reference: string): string | undefined => {
+      let named = own.byFullUrl.get(reference);
+      if (named === undefined) {
+        const tail = typeIdTail(reference);
+        named =
+          own.byTail(tail) ?? (own === global ? undefined : (global.byFullUrl.get(reference) ?? global.byTail(tail)));
       }
-      const tail = typeIdTail(reference);
-      return tail === undefined ? undefined : (scope.byTypeId.get(tail) ?? global.byTypeId.get(tail));
+      if (named === undefined) {
+        return undefined;
+      }
+      named.target ??= `${named.resource.resourceType}/${named.resource.id ?? ''}`;
+      return named.target;
     };
     return group.entries.map(({ resource }) => {
-      rewriteReferences(resource, resolveReference);
+      rewriteReferences(resource, resolve);
       return resource;
     });
   });
 }
 
 /** Rewrites every `reference` in a JSON tree that `resolve` knows; `#id` stays. */
-function rewriteReferences(node: unknown, resolve: (reference: string) => string | undefined): void {
+function rewriteReferences(node: object, resolve: (reference: string) => string | undefined): void {
   if (Array.isArray(node)) {
-    for (const item of node) {
+    for (const item of node as unknown[]) {
       if (typeof item === 'object' && item !== null) {
         rewriteReferences(item, resolve);
       }
@@ -90,9 +121,11 @@ function rewriteReferences(node: unknown, resolve: (reference: string) => string
   const object = node as Record<string, unknown>;
   for (const key in object) {
     const value = object[key];
-    if (typeof value === 'object' && value !== null) {
-      rewriteReferences(value, resolve);
-    } else if (key === 'reference' && typeof value === 'string' && value.length > 0 && value.charCodeAt(0) !== 35) {
+    if (typeof value === 'object') {
+      if (value !== null) {
+        rewriteReferences(value, resolve);
+      }
+    } else if (key === 'reference' && typeof value === 'string' && value.charCodeAt(0) !== 35 /* # */) {
       const target = resolve(value);
       if (target !== undefined) {
         object.reference = target;
@@ -101,21 +134,26 @@ function rewriteReferences(node: unknown, resolve: (reference: string) => string
   }
 }
 
-/** `Type/id` at the end of a reference or URL (ignoring `/_history/N`), if it has that shape. */
-export function typeIdTail(reference: string): string | undefined {
-  let end = reference.length;
+export interface TypeId {
+  type: string;
+  id: string;
+}
+
+/**
+ * The `Type/id` a reference or URL ends in (ignoring `/_history/N`), if it has that shape:
+ * `Patient/1`, `https://fhir.example/Patient/1`, `Patient/1/_history/2`.
+ */
+export function typeIdTail(reference: string): TypeId | undefined {
   const history = reference.indexOf('/_history/');
-  if (history >= 0) {
-    end = history;
-  }
+  const end = history >= 0 ? history : reference.length;
   const slash = reference.lastIndexOf('/', end - 1);
-  if (slash <= 0) {
+  if (slash <= 0 || slash + 1 >= end) {
     return undefined;
   }
   const typeStart = reference.lastIndexOf('/', slash - 1) + 1;
   const first = reference.charCodeAt(typeStart);
-  if (first < 65 || first > 90 || slash + 1 >= end) {
+  if (first < 65 || first > 90) {
     return undefined;
   }
-  return reference.slice(typeStart, end);
+  return { type: reference.slice(typeStart, slash), id: reference.slice(slash + 1, end) };
 }

@@ -18,7 +18,7 @@ import { generateSealingSecret, sealForBot } from '../support/seal';
 import { ShlSender } from '../support/shl-sender';
 import { observationBundle } from './fixtures';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 41);
 const WARMUP = 3;
 const OBSERVATIONS = 5000;
 const DIST = 'dist/bots/shl-import.js';
@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   try {
     const plaintext = JSON.stringify(observationBundle(OBSERVATIONS));
     const link = await sender.createLink({
-      files: [{ content: plaintext, contentType: 'application/fhir+json', zip: true, delivery: 'location' }],
+      files: [
+        { content: plaintext, contentType: 'application/fhir+json', cty: 'application/fhir+json', zip: true, delivery: 'location' },
+      ],
     });
     const secret = await generateSealingSecret();
     const secrets = {
