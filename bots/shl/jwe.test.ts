@@ -1,15 +1,13 @@
 import { createHash, createCipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
 import { decodeBase64url, encodeBase64url, encodeUtf8 } from './base64url';
 import { isShlError, ShlError } from './errors';
 import { decryptFile, importFileKey } from './jwe';
 import type { Platform } from './options';
 
-const fixtures = resolve(process.cwd(), '../shared/fixtures');
-const ig = JSON.parse(readFileSync(resolve(fixtures, 'shl-ig-example.json'), 'utf8')) as {
+const ig = JSON.parse(readFixture('shl-ig-example.json')) as {
   decryption: { key: string; jwe: string; expectedPlaintext: string; expectedPlaintextSha256: string };
 };
 const FIXTURE_KEY = decodeBase64url(ig.decryption.key) as Uint8Array<ArrayBuffer>;
@@ -63,9 +61,9 @@ describe('decryptFile', () => {
 
   test('the IPS fixture (no cty, an unexplained kid) decrypts to bundle.json byte for byte', async () => {
     const key = await importFileKey(platform.subtle, FIXTURE_KEY);
-    const jwe = readFileSync(resolve(fixtures, 'ips-example/enc.txt'), 'utf8');
+    const jwe = readFixture('ips-example/enc.txt');
     const file = await decryptFile(platform, key, jwe, 1 << 20);
-    expect(file.text).toBe(readFileSync(resolve(fixtures, 'ips-example/bundle.json'), 'utf8'));
+    expect(file.text).toBe(readFixture('ips-example/bundle.json'));
     expect(file.cty).toBeUndefined();
   });
 

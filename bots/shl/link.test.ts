@@ -1,13 +1,11 @@
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
 import { encodeBase64url, encodeUtf8 } from './base64url';
 import { isShlError } from './errors';
 import { parseShl } from './link';
 
-const fixtures = resolve(process.cwd(), '../shared/fixtures');
-const ig = JSON.parse(readFileSync(resolve(fixtures, 'shl-ig-example.json'), 'utf8')) as {
+const ig = JSON.parse(readFixture('shl-ig-example.json')) as {
   payload: Record<string, unknown>;
   shlink: string;
   viewerPrefixed: string;
@@ -40,7 +38,7 @@ describe('parseShl', () => {
   });
 
   test('fixture links from files parse, trailing whitespace or not', () => {
-    const text = readFileSync(resolve(fixtures, 'ips-example/shl.txt'), 'utf8');
+    const text = readFixture('ips-example/shl.txt');
     const parsed = parseShl(text + '\r\n');
     expect(parsed.payload.label).toBe('Demo SHL for IPS_IG-bundle-01');
     expect([...parsed.flags].sort()).toEqual(['L', 'U']);

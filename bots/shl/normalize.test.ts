@@ -1,15 +1,13 @@
 import type { Bundle, Coverage, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
 import type { ResourceGroup } from './bundle-entries';
 import { collectGroups } from './bundle-entries';
 import { normalizeResources, typeIdTail } from './normalize';
 import { chooseSubject } from './subject';
 
-const fixtures = resolve(process.cwd(), '../shared/fixtures');
-const readJson = (path: string): unknown => JSON.parse(readFileSync(resolve(fixtures, path), 'utf8'));
+const readJson = (path: string): unknown => JSON.parse(readFixture(path));
 
 function counter(): () => string {
   let n = 0;

@@ -32,7 +32,13 @@ async function main(): Promise<void> {
     const plaintext = JSON.stringify(observationBundle(OBSERVATIONS));
     const link = await sender.createLink({
       files: [
-        { content: plaintext, contentType: 'application/fhir+json', cty: 'application/fhir+json', zip: true, delivery: 'location' },
+        {
+          content: plaintext,
+          contentType: 'application/fhir+json',
+          cty: 'application/fhir+json',
+          zip: true,
+          delivery: 'location',
+        },
       ],
     });
     const secret = await generateSealingSecret();
