@@ -1,44 +1,23 @@
-import { createHash, createCipheriv, randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
+import { encryptFile } from '../../test/support/shl-sender';
+import { createNodePlatform } from '../node-platform';
 import { decodeBase64url, encodeBase64url, encodeUtf8 } from './base64url';
-import { isShlError, ShlError } from './errors';
+import { isShlError } from './errors';
 import { decryptFile, importFileKey } from './jwe';
-import type { Platform } from './options';
 
 const ig = JSON.parse(readFixture('shl-ig-example.json')) as {
   decryption: { key: string; jwe: string; expectedPlaintext: string; expectedPlaintextSha256: string };
 };
 const FIXTURE_KEY = decodeBase64url(ig.decryption.key) as Uint8Array<ArrayBuffer>;
 
-const platform: Pick<Platform, 'subtle' | 'inflateRaw'> = {
-  subtle: globalThis.crypto.subtle,
-  inflateRaw: (data, maxBytes) => {
-    try {
-      return inflateRawSync(data, { maxOutputLength: maxBytes });
-    } catch (err) {
-      throw (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE'
-        ? new ShlError('too-large', 'too large')
-        : new ShlError('decrypt-failed', 'bad deflate');
-    }
-  },
-};
+const platform = createNodePlatform();
 
-/** A compact JWE, dir / A256GCM, the way senders make them. */
+/** A compact JWE, dir / A256GCM, with the given extra header fields (and raw bytes as given). */
 function encrypt(plaintext: Uint8Array, key: Uint8Array, header: Record<string, unknown>): string {
-  const protectedB64 = encodeBase64url(encodeUtf8(JSON.stringify({ alg: 'dir', enc: 'A256GCM', ...header })));
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(protectedB64, 'ascii'));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return [
-    protectedB64,
-    '',
-    encodeBase64url(iv),
-    encodeBase64url(ciphertext),
-    encodeBase64url(cipher.getAuthTag()),
-  ].join('.');
+  return encryptFile(plaintext, key, { extraHeader: header });
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
