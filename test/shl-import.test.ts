@@ -211,6 +211,15 @@ describe('resolve', () => {
     expect(ok(await resolveChecked(link)).files[0]).toMatchObject({ contentType: FHIR, status: 'ok' });
   });
 
+  test('without an input or SHL_RECIPIENT, the recipient is the project name', async () => {
+    const plain = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host });
+    const link = await sender.createLink({ files: [{ content: bundle(), contentType: FHIR }] });
+    secretsSeen.push(link.key);
+    ok(await plain.resolve(link.shl));
+    expect(sender.requests.at(-1)?.body).toMatchObject({ recipient: plain.medplum.getProject()?.name });
+    expect(plain.medplum.getProject()?.name).toBeTruthy();
+  });
+
   test('U links GET the file with recipient added to an existing query string', async () => {
     const link = await sender.createLink({
       files: [{ content: bundle(observation('o1')), contentType: FHIR, cty: FHIR }],

@@ -202,6 +202,26 @@ describe('our own issuer', () => {
     expect(result?.report.message).toMatch(/could not be verified/);
   });
 
+  test('a card issued in the future is invalid', async () => {
+    const result = await readOne(await sign(card({ nbf: Date.now() / 1000 + 3600 })));
+    expect(result?.report.status).toBe('invalid');
+    expect(result?.bundle).toBeUndefined();
+  });
+
+  test('a kid that is not the key thumbprint is invalid', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    sender.serve(
+      '/kid-issuer/.well-known/jwks.json',
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'custom-kid', alg: 'ES256' }] })
+    );
+    const jws = await new CompactSign(deflateRawSync(JSON.stringify(card({ iss: `${sender.origin}/kid-issuer` }))))
+      .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: 'custom-kid' })
+      .sign(privateKey);
+    const result = await readOne(jws);
+    expect(result?.report).toMatchObject({ status: 'invalid', verified: false });
+    expect(result?.report.message).toMatch(/thumbprint/);
+  });
+
   test('an expired card verifies but is flagged expired', async () => {
     const result = await readOne(await sign(card({ exp: 1700000000 })));
     expect(result?.report).toMatchObject({ verified: true, status: 'expired' });

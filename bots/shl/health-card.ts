@@ -2,7 +2,7 @@
  * SMART Health Cards inside SHL files (`application/smart-health-card`): each JWS is checked
  * (ES256, the `kid` is the key's RFC 7638 thumbprint, the issuer's key from its JWKS fetched
  * under the network rules and cached, `exp`, the issuer's revocation list when the key has
- * `crlVersion`) and classed as the IG suggests:
+ * `crlVersion`, `nbf` not in the future) and classed as the IG suggests:
  *
  * | status         | meaning                                        | bundle returned |
  * | -------------- | ---------------------------------------------- | --------------- |
@@ -68,6 +68,8 @@ const KEY_CACHE_TTL_MS = 60 * 60 * 1000;
 const FAILURE_CACHE_TTL_MS = 60 * 1000;
 const MAX_CACHED_ISSUERS = 200;
 const HEALTH_CARD_TYPE = 'https://smarthealth.cards#health-card';
+/** How far an issuer's clock may run ahead of ours. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 interface CachedKeys {
   expires: number;
@@ -201,6 +203,9 @@ async function readCard(ctx: FetchContext, directory: IssuerDirectory, jws: unkn
       issuer,
       `The signature of a card from ${issuer} does not match its content: it may have been altered. It was left out.`
     );
+  }
+  if (typeof nbf === 'number' && nbf * 1000 > ctx.platform.now() + CLOCK_SKEW_MS) {
+    return invalid(issuer, `A card from ${issuer} claims to be issued in the future; it was left out.`);
   }
   if (jwk.crlVersion !== undefined && (await isRevoked(ctx, directory, issuer, kid, vc.rid, nbf))) {
     return {
