@@ -5,7 +5,8 @@
  * Written against WebCrypto alone: hosted Medplum gives bots jose 5, and jose 6 does not run in
  * the vmcontext sandbox. Callers (the import pages, tests) seal with jose.
  */
-import { decodeBase64url, decodeJsonSegment, encodeUtf8 } from './shl/base64url';
+import { decodeBase64url, encodeUtf8 } from './shl/base64url';
+import { decryptContent, parseCompactJwe } from './shl/compact-jwe';
 import { ShlError } from './shl/errors';
 import { jwkThumbprint } from './shl/jwk-thumbprint';
 
@@ -79,19 +80,13 @@ export async function unseal(sealed: unknown, key: SealingKey, subtle: SubtleCry
   if (typeof sealed !== 'string') {
     throw new ShlError('sealing-required', SEALING_REQUIRED);
   }
-  const parts = sealed.split('.');
-  if (parts.length !== 5 || parts[1] !== '') {
-    throw new ShlError('sealing-required', SEALING_REQUIRED);
-  }
-  const [protectedB64, , ivB64, ciphertextB64, tagB64] = parts as [string, string, string, string, string];
-  const header = decodeJsonSegment(protectedB64) as SealHeader | undefined;
+  const jwe = parseCompactJwe(sealed);
+  const header = jwe?.header as SealHeader | undefined;
   const epk = header?.epk;
   const apu = optionalBytes(header?.apu);
   const apv = optionalBytes(header?.apv);
-  const iv = decodeBase64url(ivB64);
-  const ciphertext = decodeBase64url(ciphertextB64);
-  const tag = decodeBase64url(tagB64);
   if (
+    !jwe ||
     header?.alg !== 'ECDH-ES' ||
     header.enc !== 'A256GCM' ||
     header.zip !== undefined ||
@@ -101,10 +96,7 @@ export async function unseal(sealed: unknown, key: SealingKey, subtle: SubtleCry
     typeof epk.x !== 'string' ||
     typeof epk.y !== 'string' ||
     !apu ||
-    !apv ||
-    iv?.length !== 12 ||
-    tag?.length !== 16 ||
-    !ciphertext
+    !apv
   ) {
     throw new ShlError('sealing-required', SEALING_REQUIRED);
   }
@@ -119,16 +111,7 @@ export async function unseal(sealed: unknown, key: SealingKey, subtle: SubtleCry
     const z = new Uint8Array(await subtle.deriveBits({ name: 'ECDH', public: ephemeral }, key.privateKey, 256));
     const cek = await concatKdf(subtle, z, 'A256GCM', apu, apv);
     const aesKey = await subtle.importKey('raw', cek, 'AES-GCM', false, ['decrypt']);
-    const data = new Uint8Array(ciphertext.length + tag.length);
-    data.set(ciphertext);
-    data.set(tag, ciphertext.length);
-    return new Uint8Array(
-      await subtle.decrypt(
-        { name: 'AES-GCM', iv, additionalData: encodeUtf8(protectedB64), tagLength: 128 },
-        aesKey,
-        data
-      )
-    );
+    return await decryptContent(subtle, aesKey, jwe);
   } catch {
     throw new ShlError('sealing-required', SEALING_REQUIRED);
   }

@@ -4,7 +4,8 @@
  * (`kid`, unknown ones) are accepted. Any failure is `decrypt-failed`: it means tampering or a
  * wrong key, and no partial plaintext is ever returned.
  */
-import { decodeBase64url, decodeJsonSegment, decodeUtf8, encodeUtf8 } from './base64url';
+import { decodeUtf8 } from './base64url';
+import { decryptContent, parseCompactJwe } from './compact-jwe';
 import { isShlError, ShlError } from './errors';
 import type { Platform } from './options';
 
@@ -30,37 +31,19 @@ export async function decryptFile(
   jwe: string,
   maxFileBytes: number
 ): Promise<DecryptedFile> {
-  const parts = jwe.trim().split('.');
-  if (parts.length !== 5 || parts[1] !== '') {
-    throw new ShlError('decrypt-failed', DECRYPT_FAILED);
-  }
-  const [protectedB64, , ivB64, ciphertextB64, tagB64] = parts as [string, string, string, string, string];
-  const header = decodeJsonSegment(protectedB64) as JweHeader | undefined;
-  const iv = decodeBase64url(ivB64);
-  const ciphertext = decodeBase64url(ciphertextB64);
-  const tag = decodeBase64url(tagB64);
+  const parsed = parseCompactJwe(jwe);
+  const header = parsed?.header as JweHeader | undefined;
   if (
+    !parsed ||
     header?.alg !== 'dir' ||
     header.enc !== 'A256GCM' ||
-    (header.zip !== undefined && header.zip !== 'DEF') ||
-    iv?.length !== 12 ||
-    tag?.length !== 16 ||
-    !ciphertext
+    (header.zip !== undefined && header.zip !== 'DEF')
   ) {
     throw new ShlError('decrypt-failed', DECRYPT_FAILED);
   }
-  const sealed = new Uint8Array(ciphertext.length + 16);
-  sealed.set(ciphertext);
-  sealed.set(tag, ciphertext.length);
   let plaintext: Uint8Array;
   try {
-    plaintext = new Uint8Array(
-      await platform.subtle.decrypt(
-        { name: 'AES-GCM', iv, additionalData: encodeUtf8(protectedB64), tagLength: 128 },
-        key,
-        sealed
-      )
-    );
+    plaintext = await decryptContent(platform.subtle, key, parsed);
   } catch {
     throw new ShlError('decrypt-failed', DECRYPT_FAILED);
   }
