@@ -1,0 +1,316 @@
+/**
+ * A Patient's matching fields, normalized to the set of all their values (every name, current
+ * and former, every address and telecom), following the CMS proposal's normalization and this
+ * project's matching rules (`../shared/docs/patient-matching.md` §4). Placeholders ("Unknown",
+ * "Baby Boy", 1900-01-01, 555-5555 patterns, ZIP 99999, "HOMELESS") count as absent.
+ */
+import type { Identifier, Patient } from '@medplum/fhirtypes';
+import { canonicalNames } from './nicknames';
+
+export interface Demographics {
+  /** The first given name of each name, folded and whole. */
+  first: Set<string>;
+  /** Every given name (middle names too), folded, each whole. */
+  given: Set<string>;
+  /** Nickname-table canonical forms of the first given names. */
+  firstCanonical: Set<string>;
+  /** First letters of the given names. */
+  initials: Set<string>;
+  /** Folded family names plus their hyphen/space parts. */
+  family: Set<string>;
+  /** Full `YYYY-MM-DD` birth date. */
+  birthDate?: string;
+  /** 10 digits for NANP numbers, else all digits. */
+  phones: Set<string>;
+  emails: Set<string>;
+  /** Folded street lines with USPS abbreviations. */
+  streets: Set<string>;
+  zips: Set<string>;
+  /** `city|state`, folded. */
+  cityStates: Set<string>;
+  ssn4: Set<string>;
+  itin4: Set<string>;
+  mbi: Set<string>;
+  /** Driver's licence, passport and similar, as `system|value`. */
+  legalIds: Set<string>;
+  /** Payer-scoped individual member ids, `system|value`. */
+  memberIds: Set<string>;
+  /** Namespace-bound person identifiers (MRN, CSP UUID, …), `system|value`. */
+  personIds: Set<string>;
+  /** Generational suffixes: jr, sr, ii, iii, iv, v. */
+  suffixes: Set<string>;
+}
+
+export const SSN_SYSTEM = 'http://hl7.org/fhir/sid/us-ssn';
+export const MBI_SYSTEMS = new Set([
+  'https://bluebutton.cms.gov/resources/identifiers/mbi',
+  'http://hl7.org/fhir/sid/us-mbi',
+]);
+export const CSP_UUID_SYSTEM = 'https://bluebutton.cms.gov/resources/identifiers/csp-uuid';
+
+/** Identifier type codes (v2-0203) that name one person within their system. */
+const PERSON_ID_TYPES = new Set(['MR', 'PI', 'PT', 'NI', 'NH', 'SB', 'JHN']);
+const LEGAL_ID_TYPES = new Set(['DL', 'PPN', 'SID', 'CZ']);
+const MEMBER_ID_TYPES = new Set(['MB', 'MA', 'MC']);
+
+const PLACEHOLDER_NAMES = new Set([
+  'unknown',
+  'unk',
+  'baby',
+  'babyboy',
+  'babygirl',
+  'boy',
+  'girl',
+  'infant',
+  'newborn',
+  'test',
+  'testpatient',
+  'patient',
+  'anonymous',
+  'noname',
+  'none',
+  'na',
+  'nfn',
+  'nln',
+  'fnu',
+  'lnu',
+  'xxx',
+  'xx',
+  'x',
+  'doe',
+]);
+const PLACEHOLDER_STREETS = /^(unknown|homeless|generaldelivery|none|na|noaddress|unk|nofixedaddress|street)$/;
+const GENERATIONAL: Record<string, string> = {
+  jr: 'jr',
+  junior: 'jr',
+  sr: 'sr',
+  senior: 'sr',
+  i: 'i',
+  first: 'i',
+  '1st': 'i',
+  ii: 'ii',
+  second: 'ii',
+  '2nd': 'ii',
+  iii: 'iii',
+  third: 'iii',
+  '3rd': 'iii',
+  iv: 'iv',
+  fourth: 'iv',
+  '4th': 'iv',
+  v: 'v',
+  fifth: 'v',
+  '5th': 'v',
+};
+const STREET_WORDS: Record<string, string> = {
+  street: 'st',
+  avenue: 'ave',
+  av: 'ave',
+  road: 'rd',
+  drive: 'dr',
+  boulevard: 'blvd',
+  lane: 'ln',
+  court: 'ct',
+  place: 'pl',
+  terrace: 'ter',
+  circle: 'cir',
+  highway: 'hwy',
+  parkway: 'pkwy',
+  square: 'sq',
+  trail: 'trl',
+  apartment: 'apt',
+  suite: 'ste',
+  building: 'bldg',
+  floor: 'fl',
+  north: 'n',
+  south: 's',
+  east: 'e',
+  west: 'w',
+  northeast: 'ne',
+  northwest: 'nw',
+  southeast: 'se',
+  southwest: 'sw',
+  mount: 'mt',
+  saint: 'st',
+  fort: 'ft',
+};
+
+/** Case, accents and punctuation folded away: `O'Connor` -> `oconnor`, `Zoë` -> `zoe`. */
+export function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+/** Phone digits, an 11-digit `1…` reduced to 10; placeholder numbers are undefined. */
+export function normalizePhone(value: string): string | undefined {
+  let digits = value.replace(/\D/g, '');
+  if (digits.length === 11 && digits.startsWith('1')) {
+    digits = digits.slice(1);
+  }
+  if (
+    digits.length < 7 ||
+    /^(\d)\1+$/.test(digits) ||
+    '01234567890'.includes(digits) ||
+    '9876543210'.includes(digits)
+  ) {
+    return undefined;
+  }
+  return digits;
+}
+
+/** A full birth date, or undefined for partial dates and placeholders. */
+export function normalizeBirthDate(value: string | undefined, now = Date.now()): string | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value) || value === '1900-01-01') {
+    return undefined;
+  }
+  const time = Date.parse(`${value}T00:00:00Z`);
+  const year = new Date(now).getUTCFullYear();
+  if (Number.isNaN(time) || Number(value.slice(0, 4)) < year - 120 || time > now + 2 * 86_400_000) {
+    return undefined;
+  }
+  return value;
+}
+
+/** A street line folded, word by word, with USPS abbreviations. */
+export function normalizeStreet(line: string): string | undefined {
+  const words = line
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+    .map((word) => STREET_WORDS[word] ?? word);
+  const street = words.join('');
+  return street && !PLACEHOLDER_STREETS.test(street) ? street : undefined;
+}
+
+/** The normalized matching fields of a Patient. */
+export function demographicsOf(patient: Patient, now = Date.now()): Demographics {
+  const d: Demographics = {
+    first: new Set(),
+    given: new Set(),
+    firstCanonical: new Set(),
+    initials: new Set(),
+    family: new Set(),
+    phones: new Set(),
+    emails: new Set(),
+    streets: new Set(),
+    zips: new Set(),
+    cityStates: new Set(),
+    ssn4: new Set(),
+    itin4: new Set(),
+    mbi: new Set(),
+    legalIds: new Set(),
+    memberIds: new Set(),
+    personIds: new Set(),
+    suffixes: new Set(),
+  };
+  for (const name of patient.name ?? []) {
+    (name.given ?? []).forEach((given, index) => {
+      const folded = fold(given);
+      if (!folded || PLACEHOLDER_NAMES.has(folded)) {
+        return;
+      }
+      if (index === 0) {
+        d.initials.add(folded.charAt(0));
+      }
+      if (folded.length > 1) {
+        d.given.add(folded);
+        if (index === 0) {
+          d.first.add(folded);
+          canonicalNames(folded).forEach((c) => d.firstCanonical.add(c));
+        }
+      }
+    });
+    if (name.family) {
+      const folded = fold(name.family);
+      if (folded && !PLACEHOLDER_NAMES.has(folded)) {
+        d.family.add(folded);
+        for (const part of name.family.split(/[\s-]+/)) {
+          const p = fold(part);
+          if (p.length > 1 && !PLACEHOLDER_NAMES.has(p)) {
+            d.family.add(p);
+          }
+        }
+      }
+    }
+    for (const suffix of name.suffix ?? []) {
+      const generational = GENERATIONAL[fold(suffix)];
+      if (generational) {
+        d.suffixes.add(generational);
+      }
+    }
+  }
+  const birthDate = normalizeBirthDate(patient.birthDate, now);
+  if (birthDate) {
+    d.birthDate = birthDate;
+  }
+  for (const telecom of patient.telecom ?? []) {
+    const value = telecom.value?.trim();
+    if (!value) {
+      continue;
+    }
+    if (telecom.system === 'email') {
+      const email = value.toLowerCase().replace(/^mailto:/, '');
+      if (email.includes('@') && !/^(none|noemail|unknown|test)@/.test(email)) {
+        d.emails.add(email);
+      }
+    } else if (telecom.system === 'phone' || telecom.system === 'sms' || telecom.system === undefined) {
+      const phone = normalizePhone(value);
+      if (phone) {
+        d.phones.add(phone);
+      }
+    }
+  }
+  for (const address of patient.address ?? []) {
+    for (const line of address.line ?? []) {
+      const street = normalizeStreet(line);
+      if (street) {
+        d.streets.add(street);
+      }
+    }
+    const zip = address.postalCode?.replace(/\s/g, '').slice(0, 5);
+    if (zip && /^\d{5}$/.test(zip) && zip !== '00000' && zip !== '99999') {
+      d.zips.add(zip);
+    }
+    if (address.city && address.state) {
+      d.cityStates.add(`${fold(address.city)}|${fold(address.state)}`);
+    }
+  }
+  for (const identifier of patient.identifier ?? []) {
+    addIdentifier(d, identifier);
+  }
+  return d;
+}
+
+function addIdentifier(d: Demographics, identifier: Identifier): void {
+  const system = identifier.system?.trim();
+  const value = identifier.value?.trim();
+  if (!value) {
+    return;
+  }
+  const digits = value.replace(/\D/g, '');
+  const type = identifier.type?.coding?.find((c) => c.code)?.code?.toUpperCase();
+  if (system === SSN_SYSTEM || type === 'SS') {
+    if (digits.length >= 4 && !/^(\d)\1+$/.test(digits)) {
+      d.ssn4.add(digits.slice(-4));
+    }
+  } else if (system?.endsWith('/us-itin') || type === 'ITIN') {
+    if (digits.length >= 4) {
+      d.itin4.add(digits.slice(-4));
+    }
+  } else if (system && MBI_SYSTEMS.has(system)) {
+    d.mbi.add(value.toUpperCase().replace(/[^A-Z0-9]/g, ''));
+  } else if (!system) {
+    // Systemless values are not bound to any namespace: never identity evidence.
+  } else if (system === CSP_UUID_SYSTEM || (type !== undefined && PERSON_ID_TYPES.has(type))) {
+    d.personIds.add(`${system}|${value}`);
+  } else if (type !== undefined && LEGAL_ID_TYPES.has(type)) {
+    d.legalIds.add(`${system}|${value.toUpperCase()}`);
+  } else if (type !== undefined && MEMBER_ID_TYPES.has(type)) {
+    d.memberIds.add(`${system}|${value}`);
+  }
+  // Subscriber, group and untyped identifiers are family-level or unknown: left out.
+}

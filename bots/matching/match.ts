@@ -1,0 +1,229 @@
+/**
+ * Finding existing Patients for the incoming one: `Patient/$match` when the server has it
+ * (with a cleaned query Patient), else our own candidate searches; either way every candidate
+ * is graded by our comparator, so grades mean the same with or without the server operation.
+ * A `certain` grade needs an approved combination held by exactly one candidate.
+ */
+import type { MedplumClient } from '@medplum/core';
+import type { Bundle, ContactPoint, Identifier, Patient } from '@medplum/fhirtypes';
+import type { Comparison, MatchGrade } from './compare';
+import { compare, gradeOf } from './compare';
+import type { Demographics } from './demographics';
+import { demographicsOf, fold, MBI_SYSTEMS, normalizeBirthDate, normalizePhone, SSN_SYSTEM } from './demographics';
+
+export interface PatientMatch {
+  patient: Patient;
+  score: number;
+  grade: MatchGrade;
+  /** Which rule or evidence produced the grade. */
+  basis: string;
+  /** What `Patient/$match` said of this candidate, when the server was asked. */
+  server?: ServerVerdict;
+}
+
+export interface ServerVerdict {
+  grade?: string;
+  score?: number;
+}
+
+export interface MatchResult {
+  matches: PatientMatch[];
+  /** Where the candidates came from. */
+  via: 'match-operation' | 'searches';
+}
+
+const MAX_MATCHES = 5;
+const SEARCH_CAP = 100;
+const MATCH_GRADE_URL = 'http://hl7.org/fhir/StructureDefinition/match-grade';
+
+/** The best existing Patients for `incoming`, best first (at most 5). */
+export async function findMatches(medplum: MedplumClient, incoming: Patient): Promise<MatchResult> {
+  const fromServer = await matchOperation(medplum, cleanForMatch(incoming));
+  if (fromServer) {
+    const candidates = fromServer.map((c) => c.patient);
+    const verdicts = new Map(fromServer.map((c) => [c.patient.id, c.verdict]));
+    const matches = rankCandidates(incoming, candidates).map((match) => {
+      const verdict = verdicts.get(match.patient.id);
+      return verdict ? { ...match, server: verdict } : match;
+    });
+    return { matches, via: 'match-operation' };
+  }
+  return { matches: rankCandidates(incoming, await searchCandidates(medplum, incoming)), via: 'searches' };
+}
+
+/** Grades candidates against the incoming Patient; pure. */
+export function rankCandidates(incoming: Patient, candidates: Patient[], now = Date.now()): PatientMatch[] {
+  const query = demographicsOf(incoming, now);
+  const seen = new Set<string>();
+  const graded: (PatientMatch & { comparison: Comparison })[] = [];
+  for (const patient of candidates) {
+    if (!patient.id || seen.has(patient.id)) {
+      continue;
+    }
+    seen.add(patient.id);
+    const comparison = compare(query, demographicsOf(patient, now));
+    const grade = gradeOf(comparison);
+    if (grade) {
+      graded.push({ patient, ...grade, comparison });
+    }
+  }
+  const certain = graded.filter((m) => m.grade === 'certain');
+  if (certain.length > 1) {
+    for (const match of certain) {
+      match.grade = 'probable';
+      match.score = 0.95;
+      match.basis = `${match.basis}, but ${certain.length} patients qualify: choose one`;
+    }
+  }
+  return graded
+    .sort((x, y) => y.score - x.score || y.comparison.evidence - x.comparison.evidence)
+    .slice(0, MAX_MATCHES)
+    .map(({ patient, score, grade, basis }) => ({ patient, score, grade, basis }));
+}
+
+/**
+ * The query Patient for `$match`: names, a full birth date, each phone as given and as digits,
+ * emails lower-cased, addresses, and only person-level identifiers (no subscriber, group,
+ * systemless or unknown-type ids, SSN as its last 4 only).
+ */
+export function cleanForMatch(patient: Patient): Patient {
+  const d = demographicsOf(patient);
+  const telecom: ContactPoint[] = [];
+  for (const t of patient.telecom ?? []) {
+    if (!t.value) {
+      continue;
+    }
+    if (t.system === 'email') {
+      telecom.push({ system: 'email', value: t.value.trim().toLowerCase() });
+    } else if (t.system === 'phone' || t.system === 'sms') {
+      const digits = normalizePhone(t.value);
+      telecom.push({ system: 'phone', value: t.value });
+      if (digits && digits !== t.value) {
+        telecom.push({ system: 'phone', value: digits });
+      }
+    }
+  }
+  const identifier: Identifier[] = [
+    ...[...d.ssn4].map((value) => ({ system: SSN_SYSTEM, value })),
+    ...[...d.mbi].map((value) => ({ system: [...MBI_SYSTEMS][0], value })),
+    ...[...d.personIds, ...d.legalIds, ...d.memberIds].map(splitSystemValue),
+  ];
+  const birthDate = normalizeBirthDate(patient.birthDate);
+  return {
+    resourceType: 'Patient',
+    ...(patient.name && {
+      name: patient.name.map(({ use, family, given, suffix }) => ({ use, family, given, suffix })),
+    }),
+    ...(birthDate && { birthDate }),
+    ...(telecom.length > 0 && { telecom }),
+    ...(patient.address && { address: patient.address }),
+    ...(identifier.length > 0 && { identifier }),
+  };
+}
+
+function splitSystemValue(key: string): Identifier {
+  const bar = key.indexOf('|');
+  return { system: key.slice(0, bar), value: key.slice(bar + 1) };
+}
+
+/** Candidates from `Patient/$match` with the server's verdicts; undefined when the server does not offer it. */
+async function matchOperation(
+  medplum: MedplumClient,
+  query: Patient
+): Promise<{ patient: Patient; verdict: ServerVerdict }[] | undefined> {
+  if (!query.name && !query.birthDate && !query.telecom && !query.identifier) {
+    return [];
+  }
+  try {
+    const bundle = await medplum.post<Bundle<Patient>>(medplum.fhirUrl('Patient', '$match'), {
+      resource: query,
+      onlyCertainMatches: false,
+      count: MAX_MATCHES,
+    });
+    return (bundle.entry ?? []).flatMap((entry) =>
+      entry.resource?.resourceType === 'Patient'
+        ? [
+            {
+              patient: entry.resource,
+              verdict: {
+                grade: entry.search?.extension?.find((e) => e.url === MATCH_GRADE_URL)?.valueCode,
+                score: entry.search?.score,
+              },
+            },
+          ]
+        : []
+    );
+  } catch (err) {
+    const code = (err as { outcome?: { issue?: { code?: string }[] } }).outcome?.issue?.[0]?.code;
+    if (code === 'not-found' || code === 'not-supported') {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/**
+ * Candidates from searches wide enough to reach realistic variants: each identifier, each phone
+ * in its usual stored forms, each email as given and lower-cased, the birth date alone (capped)
+ * and day/month-swapped, family + given, and the accent-folded family.
+ */
+async function searchCandidates(medplum: MedplumClient, incoming: Patient): Promise<Patient[]> {
+  const d: Demographics = demographicsOf(incoming);
+  const searches: Record<string, string>[] = [];
+  const identifiers = [...d.personIds, ...d.legalIds, ...d.memberIds];
+  for (const mbi of d.mbi) {
+    identifiers.push(...[...MBI_SYSTEMS].map((system) => `${system}|${mbi}`));
+  }
+  if (identifiers.length > 0) {
+    searches.push({ identifier: identifiers.join(',') });
+  }
+  const phones = new Set<string>();
+  for (const t of incoming.telecom ?? []) {
+    if ((t.system === 'phone' || t.system === 'sms') && t.value) {
+      phones.add(t.value);
+    }
+  }
+  for (const p of d.phones) {
+    phones.add(p);
+    if (p.length === 10) {
+      const [a, b, c] = [p.slice(0, 3), p.slice(3, 6), p.slice(6)];
+      phones.add(`+1${p}`).add(`(${a}) ${b}-${c}`).add(`${a}-${b}-${c}`).add(`+1-${a}-${b}-${c}`).add(`${a}.${b}.${c}`);
+    }
+  }
+  if (phones.size > 0) {
+    searches.push({ phone: [...phones].map(escapeSearchValue).join(',') });
+  }
+  const emails = new Set<string>();
+  for (const t of incoming.telecom ?? []) {
+    if (t.system === 'email' && t.value) {
+      emails.add(t.value.trim()).add(t.value.trim().toLowerCase());
+    }
+  }
+  if (emails.size > 0) {
+    searches.push({ email: [...emails].map(escapeSearchValue).join(',') });
+  }
+  if (d.birthDate) {
+    searches.push({ birthdate: d.birthDate });
+    const [year, month, day] = d.birthDate.split('-') as [string, string, string];
+    if (month !== day && Number(day) <= 12) {
+      searches.push({ birthdate: `${year}-${day}-${month}` });
+    }
+  }
+  for (const name of incoming.name ?? []) {
+    const given = name.given?.[0];
+    if (name.family && given) {
+      searches.push({ family: name.family, given });
+    }
+    if (name.family && fold(name.family) !== name.family.toLowerCase()) {
+      searches.push({ family: fold(name.family) });
+    }
+  }
+  const results = await Promise.all(
+    searches.map((params) => medplum.searchResources('Patient', { ...params, _count: String(SEARCH_CAP) }))
+  );
+  return results.flat();
+}
+
+function escapeSearchValue(value: string): string {
+  return value.replace(/([\\,$|])/g, '\\$1');
+}
