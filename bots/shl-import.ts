@@ -4,11 +4,15 @@
  *
  * - `public-key`: the public half of `SHL_IMPORT_KEY`, for callers to seal links to.
  * - `resolve`: opens the sealed link (and passcode), fetches and decrypts its files, verifies
- *   health cards, and returns normalized resources, the incoming patient and matches.
+ *   health cards, and returns normalized resources, the incoming patient and existing Patients
+ *   that match it.
  *
  * Nothing here logs or returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
+import type { Patient } from '@medplum/fhirtypes';
+import type { PatientMatch } from './matching/match';
+import { findMatches } from './matching/match';
 import { createNodePlatform } from './node-platform';
 import type { SealingKey } from './sealing';
 import { importSealingKey, unseal } from './sealing';
@@ -27,7 +31,7 @@ export interface PublicKeyOutput {
 }
 
 export interface ResolveOutput extends ResolveResult {
-  matches: { patient: unknown; score: number; grade: 'certain' | 'probable' | 'possible' }[];
+  matches: PatientMatch[];
 }
 
 export interface ErrorOutput {
@@ -114,7 +118,18 @@ async function resolve(
     allowHosts: settings.allowHosts,
     trustedIssuers: settings.trustedIssuers,
   });
-  return { ...result, matches: [] };
+  const matches = result.patient ? await matchesFor(medplum, result.patient, result.warnings) : [];
+  return { ...result, matches };
+}
+
+/** Existing Patients for the incoming one; a failed lookup is a warning, not a failed resolve. */
+async function matchesFor(medplum: MedplumClient, patient: Patient, warnings: string[]): Promise<PatientMatch[]> {
+  try {
+    return (await findMatches(medplum, patient)).matches;
+  } catch {
+    warnings.push('Could not look for existing patients (check your access to Patient). Choose or create the patient by hand.');
+    return [];
+  }
 }
 
 function readSealedPlaintext(bytes: Uint8Array): { shl: string; passcode?: string } {

@@ -20,8 +20,10 @@ export interface BotHarness {
 }
 
 /** A bot with a fresh `SHL_IMPORT_KEY` and the given extra secrets. */
-export async function createBotHarness(extraSecrets: Record<string, string> = {}): Promise<BotHarness> {
-  const medplum = new MockClient();
+export async function createBotHarness(
+  extraSecrets: Record<string, string> = {},
+  medplum: MedplumClient = new MockClient()
+): Promise<BotHarness> {
   const secrets: Record<string, ProjectSetting> = {};
   for (const [name, valueString] of Object.entries({
     SHL_IMPORT_KEY: await generateSealingSecret(),

@@ -1,0 +1,131 @@
+/**
+ * Matching against Medplum's in-memory FHIR server: our own candidate searches where the server
+ * has no `Patient/$match` (as `@medplum/mock`), the server operation when it exists, and the
+ * bot's resolve filling `matches`.
+ */
+import { allOk } from '@medplum/core';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import type { MockClient } from '@medplum/mock';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { findMatches } from '../bots/matching/match';
+import { createBotHarness, ok } from './support/bot';
+import { createFhirServer } from './support/medplum';
+import { ShlSender } from './support/shl-sender';
+
+const incoming: Patient = {
+  resourceType: 'Patient',
+  id: 'incoming-1',
+  name: [{ family: 'Núñez', given: ['Robert'] }],
+  birthDate: '1980-04-12',
+  telecom: [
+    { system: 'phone', value: '+1 617 555 0142' },
+    { system: 'email', value: 'Robert.Nunez@Example.com' },
+  ],
+  address: [{ line: ['12 Main St'], city: 'Boston', state: 'MA', postalCode: '02118' }],
+};
+
+async function seed(medplum: MockClient): Promise<Record<string, Patient>> {
+  const create = (p: Omit<Patient, 'resourceType'>): Promise<Patient> =>
+    medplum.createResource({ resourceType: 'Patient', ...p });
+  return {
+    // Stored phone in another format, no accents, upper-case email: only a wide search finds it.
+    same: await create({
+      name: [{ family: 'NUNEZ', given: ['Bob'] }],
+      birthDate: '1980-04-12',
+      telecom: [{ system: 'phone', value: '(617) 555-0142' }],
+    }),
+    twin: await create({
+      name: [{ family: 'Nunez', given: ['Maria'] }],
+      birthDate: '1980-04-12',
+      telecom: [{ system: 'phone', value: '(617) 555-0142' }],
+    }),
+    other: await create({ name: [{ family: 'Smith', given: ['Alice'] }], birthDate: '1990-01-01' }),
+  };
+}
+
+describe('findMatches without Patient/$match', () => {
+  test('wide searches reach the stored record; the comparator grades it', async () => {
+    const medplum = createFhirServer();
+    const seeded = await seed(medplum);
+    const result = await findMatches(medplum, incoming);
+    expect(result.via).toBe('searches');
+    expect(result.matches.map((m) => [m.patient.id, m.grade])).toEqual([
+      [seeded.same?.id, 'probable'],
+      [seeded.twin?.id, 'possible'],
+    ]);
+    expect(result.matches[0]?.basis).toMatch(/first name \(close\).*birth date.*phone/);
+  });
+
+  test('a swapped day and month is still found', async () => {
+    const medplum = createFhirServer();
+    const stored = await medplum.createResource<Patient>({
+      resourceType: 'Patient',
+      name: [{ family: 'Nunez', given: ['Robert'] }],
+      birthDate: '1980-12-04',
+    });
+    const result = await findMatches(medplum, { ...incoming, birthDate: '1980-04-12', telecom: [], address: [] });
+    expect(result.matches[0]?.patient.id).toBe(stored.id);
+  });
+});
+
+describe('findMatches with Patient/$match', () => {
+  test('the server operation supplies candidates and verdicts; our comparator grades them', async () => {
+    const medplum = createFhirServer();
+    const seeded = await seed(medplum);
+    const requests: unknown[] = [];
+    medplum.router.add('POST', 'Patient/$match', async (req) => {
+      requests.push(req.body);
+      const bundle: Bundle<Patient> = {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [seeded.other, seeded.same].map((resource) => ({
+          resource,
+          search: {
+            mode: 'match',
+            score: 1,
+            extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/match-grade', valueCode: 'certain' }],
+          },
+        })),
+      };
+      return [allOk, bundle];
+    });
+    const result = await findMatches(medplum, incoming);
+    expect(result.via).toBe('match-operation');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ onlyCertainMatches: false, count: 5, resource: { resourceType: 'Patient' } });
+    expect((requests[0] as { resource: Patient }).resource).not.toHaveProperty('id');
+    // The server called both certain; ours keeps only the real one, as probable.
+    expect(result.matches.map((m) => [m.patient.id, m.grade, m.server?.grade])).toEqual([
+      [seeded.same?.id, 'probable', 'certain'],
+    ]);
+  });
+});
+
+describe('resolve fills matches', () => {
+  let sender: ShlSender;
+  beforeAll(async () => {
+    sender = await ShlSender.start();
+  });
+  afterAll(async () => {
+    await sender.close();
+  });
+
+  test('a link for a patient already on the server answers a certain match', async () => {
+    const medplum = createFhirServer();
+    const stored = await medplum.createResource<Patient>({
+      resourceType: 'Patient',
+      name: [{ family: 'Nunez', given: ['Robert'] }],
+      birthDate: '1980-04-12',
+      telecom: [{ system: 'phone', value: '617-555-0142' }],
+    });
+    const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host }, medplum);
+    const link = await sender.createLink({
+      files: [{ content: JSON.stringify(incoming), contentType: 'application/fhir+json' }],
+    });
+    const result = ok(await bot.resolve(link.shl));
+    expect(result.patient?.id).toBe('incoming-1');
+    expect(result.matches).toHaveLength(1);
+    expect(result.matches[0]).toMatchObject({ grade: 'certain', score: 1, patient: { id: stored.id } });
+    expect(result.matches[0]?.basis).toMatch(/CMS rule/);
+  });
+});
