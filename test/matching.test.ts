@@ -73,7 +73,7 @@ describe('findMatches with Patient/$match', () => {
     const medplum = createFhirServer();
     const seeded = await seed(medplum);
     const requests: unknown[] = [];
-    medplum.router.add('POST', 'Patient/$match', async (req) => {
+    medplum.router.add('POST', 'Patient/$match', (req) => {
       requests.push(req.body);
       const bundle: Bundle<Patient> = {
         resourceType: 'Bundle',
@@ -87,7 +87,7 @@ describe('findMatches with Patient/$match', () => {
           },
         })),
       };
-      return [allOk, bundle];
+      return Promise.resolve([allOk, bundle]);
     });
     const result = await findMatches(medplum, incoming);
     expect(result.via).toBe('match-operation');
