@@ -3,6 +3,7 @@
  * `SHL_IMPORT_KEY` is required; everything else has a safe default.
  */
 import type { ProjectSetting } from '@medplum/fhirtypes';
+import { allowedTypes } from './import/patient-data-types';
 import type { IssuerDirectory } from './shl/health-card';
 import { parseTrustedIssuers } from './shl/health-card';
 import { parseAllowHosts } from './shl/http';
@@ -15,7 +16,13 @@ export interface BotSettings {
   recipient?: string;
   trustedIssuers: IssuerDirectory;
   limits: Partial<Limits>;
+  /** Resource types `import` may create. */
+  importTypes: ReadonlySet<string>;
+  /** Largest inline attachment `import` turns into a Binary. */
+  maxAttachmentBytes: number;
 }
+
+const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** Secret names of the configurable limits. */
 export const LIMIT_SECRETS: Readonly<Record<string, keyof Limits>> = {
@@ -34,8 +41,8 @@ export function readSettings(secrets: Record<string, ProjectSetting> | undefined
   };
   const limits: Partial<Limits> = {};
   for (const [name, field] of Object.entries(LIMIT_SECRETS)) {
-    const value = Number(text(name));
-    if (Number.isFinite(value) && value > 0) {
+    const value = positive(text(name));
+    if (value !== undefined) {
       limits[field] = value;
     }
   }
@@ -45,5 +52,12 @@ export function readSettings(secrets: Record<string, ProjectSetting> | undefined
     recipient: text('SHL_RECIPIENT'),
     trustedIssuers: parseTrustedIssuers(text('SHL_TRUSTED_ISSUERS')),
     limits,
+    importTypes: allowedTypes(text('SHL_IMPORT_TYPES')),
+    maxAttachmentBytes: positive(text('SHL_MAX_ATTACHMENT_BYTES')) ?? DEFAULT_MAX_ATTACHMENT_BYTES,
   };
+}
+
+function positive(text: string | undefined): number | undefined {
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
 }

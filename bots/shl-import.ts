@@ -6,11 +6,15 @@
  * - `resolve`: opens the sealed link (and passcode), fetches and decrypts its files, verifies
  *   health cards, and returns normalized resources, the incoming patient and existing Patients
  *   that match it.
+ * - `import`: files reviewed resources under the chosen or a new Patient in one transaction,
+ *   with a Provenance of the link.
  *
  * Nothing here logs or returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
+import type { ImportOutput } from './import/import';
+import { importResources, readImportRequest } from './import/import';
 import type { PatientMatch } from './matching/match';
 import { findMatches } from './matching/match';
 import { createNodePlatform } from './node-platform';
@@ -38,7 +42,7 @@ export interface ErrorOutput {
   error: { code: ShlErrorCode; message: string; remainingAttempts?: number; retryAfter?: number };
 }
 
-export type BotOutput = PublicKeyOutput | ResolveOutput | ErrorOutput;
+export type BotOutput = PublicKeyOutput | ResolveOutput | ImportOutput | ErrorOutput;
 
 const platform: Platform = createNodePlatform();
 
@@ -66,10 +70,18 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
         return { jwk: (await sealingKey(settings.importKey)).publicJwk };
       case 'resolve':
         return await resolve(medplum, input, settings);
+      case 'import':
+        return await importResources(medplum, readImportRequest(input), {
+          allowedTypes: settings.importTypes,
+          maxAttachmentBytes: settings.maxAttachmentBytes,
+          randomUUID: platform.randomId,
+          now: platform.now,
+          ...(event.requester && { requester: event.requester }),
+        });
       default:
         throw new ShlError(
           'invalid-input',
-          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key or resolve.`
+          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve or import.`
         );
     }
   } catch (err) {
@@ -127,7 +139,9 @@ async function matchesFor(medplum: MedplumClient, patient: Patient, warnings: st
   try {
     return (await findMatches(medplum, patient)).matches;
   } catch {
-    warnings.push('Could not look for existing patients (check your access to Patient). Choose or create the patient by hand.');
+    warnings.push(
+      'Could not look for existing patients (check your access to Patient). Choose or create the patient by hand.'
+    );
     return [];
   }
 }

@@ -12,6 +12,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceGroup } from './bundle-entries';
+import { literalReference, visitObjects } from './json-walk';
 
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -101,37 +102,18 @@ export function normalizeResources(groups: ResourceGroup[], randomId: () => stri
       named.target ??= `${named.resource.resourceType}/${named.resource.id ?? ''}`;
       return named.target;
     };
-    return group.entries.map(({ resource }) => {
-      rewriteReferences(resource, resolve);
-      return resource;
-    });
-  });
-}
-
-/** Rewrites every `reference` in a JSON tree that `resolve` knows; `#id` stays. */
-function rewriteReferences(node: object, resolve: (reference: string) => string | undefined): void {
-  if (Array.isArray(node)) {
-    for (const item of node as unknown[]) {
-      if (typeof item === 'object' && item !== null) {
-        rewriteReferences(item, resolve);
-      }
-    }
-    return;
-  }
-  const object = node as Record<string, unknown>;
-  for (const key in object) {
-    const value = object[key];
-    if (typeof value === 'object') {
-      if (value !== null) {
-        rewriteReferences(value, resolve);
-      }
-    } else if (key === 'reference' && typeof value === 'string' && value.charCodeAt(0) !== 35 /* # */) {
-      const target = resolve(value);
+    const rewrite = (object: Record<string, unknown>): void => {
+      const reference = literalReference(object);
+      const target = reference === undefined ? undefined : resolve(reference);
       if (target !== undefined) {
         object.reference = target;
       }
-    }
-  }
+    };
+    return group.entries.map(({ resource }) => {
+      visitObjects(resource, rewrite);
+      return resource;
+    });
+  });
 }
 
 export interface TypeId {

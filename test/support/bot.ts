@@ -32,7 +32,13 @@ export async function createBotHarness(
     secrets[name] = { name, valueString };
   }
   const run = (input: unknown): Promise<BotOutput> =>
-    handler(medplum, { bot: { reference: 'Bot/shl-import' }, contentType: 'application/json', input, secrets });
+    handler(medplum, {
+      bot: { reference: 'Bot/shl-import' },
+      contentType: 'application/json',
+      input,
+      secrets,
+      requester: { reference: 'Practitioner/front-desk-1', display: 'Front Desk' },
+    });
   const publicKey = async (): Promise<PublicKeyOutput['jwk']> => {
     const output = await run({ operation: 'public-key' });
     if (!('jwk' in output)) {
