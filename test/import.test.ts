@@ -164,6 +164,25 @@ describe('import', () => {
     expect(await medplum.searchResources('Observation', { patient: `Patient/${stored.id}` })).toHaveLength(3);
   });
 
+  test('CARIN card: the beneficiary is the patient; the subscriber is not created and keeps only a display', async () => {
+    const { medplum, bot } = await setup();
+    const link = sender.serveDirectFile(
+      readFixture('shc-carin-example/jws.txt'),
+      decodeShlinkPayload(readFixture('shc-carin-example/shl.txt'))
+    );
+    const resolved = ok(await bot.resolve(link.shl));
+    expect(resolved.patient?.name?.[0]?.given?.[0]).toBe('Jane');
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    expect(result.skipped).toEqual([
+      expect.objectContaining({ resourceType: 'Patient', reason: expect.stringMatching(/Another person/) }),
+    ]);
+    const coverage = (await medplum.searchResources('Coverage', {}))[0];
+    expect(coverage?.beneficiary.reference).toBe(result.patient.reference);
+    expect(coverage?.subscriber).toEqual({ display: 'John Doe' });
+    expect(coverage?.payor[0]?.reference).toMatch(/^Organization\//);
+    expect(result.warnings.join(' ')).toMatch(/another person in the link/);
+  });
+
   test('a deselected resource that others reference: the link becomes display text, with a warning', async () => {
     const { medplum, bot } = await setup();
     const resolved = await resolveBundle(bot, {
