@@ -1,0 +1,182 @@
+/**
+ * `npm run deploy` against Medplum's admin and FHIR routes in `@medplum/mock`: a first deploy,
+ * a second one, an existing secret, a failing upload and a dry run.
+ */
+import { allOk, badRequest } from '@medplum/core';
+import type { Project, ProjectSetting } from '@medplum/fhirtypes';
+import type { MockClient } from '@medplum/mock';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import type { DeployOptions } from '../scripts/deploy/deploy';
+import { BOT_IDENTIFIER, deployBot } from '../scripts/deploy/deploy';
+import { importSealingKey } from '../bots/sealing';
+import { createFhirServer } from './support/medplum';
+
+interface Server {
+  medplum: MockClient;
+  projectId: string;
+  deploys: unknown[];
+  /** Make `$deploy` fail from now on. */
+  failDeploys: boolean;
+  project(): Promise<Project>;
+}
+
+/** A project admin's client; `$deploy` and the secrets route behave as Medplum's server does. */
+async function server(secrets: ProjectSetting[] = []): Promise<Server> {
+  const medplum = createFhirServer();
+  const projectId = medplum.getProject()?.id ?? 'project-1';
+  await medplum.repo.createResource<Project>({
+    resourceType: 'Project',
+    id: projectId,
+    name: 'Clinic',
+    secret: secrets,
+  });
+  const s: Server = {
+    medplum,
+    projectId,
+    deploys: [],
+    failDeploys: false,
+    project: () => medplum.repo.readResource<Project>('Project', projectId),
+  };
+  medplum.router.add('POST', 'Bot/:id/$deploy', (req) => {
+    if (s.failDeploys) {
+      return Promise.resolve([badRequest('Upload failed: storage unavailable')]);
+    }
+    s.deploys.push({ id: req.params.id, body: req.body as unknown });
+    return Promise.resolve([allOk]);
+  });
+  // POST admin/projects/:id/secrets replaces Project.secret (packages/server/src/admin/project.ts).
+  const post = medplum.post.bind(medplum);
+  medplum.post = (async (url: string | URL, body: unknown, ...rest: unknown[]) => {
+    if (String(url).endsWith(`admin/projects/${projectId}/secrets`)) {
+      const project = await medplum.repo.readResource<Project>('Project', projectId);
+      return medplum.repo.updateResource({ ...project, secret: body as ProjectSetting[] });
+    }
+    return post(url, body, ...(rest as []));
+  }) as typeof medplum.post;
+  return s;
+}
+
+function options(s: Server, extra: Partial<DeployOptions> = {}): DeployOptions {
+  return {
+    botName: 'shl-import',
+    projectId: s.projectId,
+    runtimeVersion: 'awslambda',
+    code: 'exports.handler = async () => ({});',
+    source: 'export async function handler() {}',
+    dryRun: false,
+    ...extra,
+  };
+}
+
+describe('deployBot', () => {
+  test('nothing deployed yet: creates the Bot, deploys, sets runAsUser, creates the key secret', async () => {
+    const s = await server([{ name: 'OTHER', valueString: 'keep me' }]);
+    const result = await deployBot(s.medplum, options(s));
+    expect(result.created).toBe(true);
+    expect(result.secretCreated).toBe(true);
+    const bot = await s.medplum.readResource('Bot', result.botId);
+    expect(bot).toMatchObject({ name: 'shl-import', runAsUser: true, auditEventTrigger: 'on-error' });
+    expect(bot.identifier).toContainEqual(BOT_IDENTIFIER);
+    expect(bot.sourceCode).toMatchObject({ contentType: 'text/typescript', title: 'shl-import.ts' });
+    expect(s.deploys).toEqual([{ id: result.botId, body: { code: options(s).code, filename: 'shl-import.js' } }]);
+    const secrets = (await s.project()).secret ?? [];
+    expect(secrets.map((x) => x.name)).toEqual(['OTHER', 'SHL_IMPORT_KEY']);
+    expect(secrets[0]?.valueString).toBe('keep me');
+    const key = await importSealingKey(secrets[1]?.valueString, globalThis.crypto.subtle);
+    expect(key.publicJwk.kty).toBe('EC');
+    expect(result.steps.join('\n')).not.toContain(secrets[1]?.valueString ?? '-');
+  });
+
+  test('bot already there (by id or identifier): a second run changes only the code', async () => {
+    const s = await server();
+    const first = await deployBot(s.medplum, options(s));
+    const before = await s.medplum.readResource('Bot', first.botId);
+    const secretBefore = (await s.project()).secret;
+    const second = await deployBot(
+      s.medplum,
+      options(s, { botId: first.botId, code: 'exports.handler = async () => 2;' })
+    );
+    expect(second).toMatchObject({ botId: first.botId, created: false, secretCreated: false });
+    const after = await s.medplum.readResource('Bot', first.botId);
+    expect({ ...after, meta: undefined, sourceCode: undefined }).toEqual({
+      ...before,
+      meta: undefined,
+      sourceCode: undefined,
+    });
+    expect((await s.project()).secret).toEqual(secretBefore);
+    expect(s.deploys).toHaveLength(2);
+    // Without the id (a fresh checkout), the identifier finds the same Bot.
+    const third = await deployBot(s.medplum, options(s));
+    expect(third.botId).toBe(first.botId);
+    expect(await s.medplum.searchResources('Bot', {})).toHaveLength(1);
+  });
+
+  test('an existing SHL_IMPORT_KEY is never overwritten', async () => {
+    const s = await server([{ name: 'SHL_IMPORT_KEY', valueString: '{"existing":true}' }]);
+    const result = await deployBot(s.medplum, options(s));
+    expect(result.secretCreated).toBe(false);
+    expect((await s.project()).secret).toEqual([{ name: 'SHL_IMPORT_KEY', valueString: '{"existing":true}' }]);
+  });
+
+  test('a failing upload: a clear error, the new Bot removed, no secret written', async () => {
+    const s = await server();
+    s.failDeploys = true;
+    await expect(deployBot(s.medplum, options(s))).rejects.toThrow(
+      /Deploying the bot failed \(the new Bot was removed again\): Upload failed/
+    );
+    expect(await s.medplum.searchResources('Bot', {})).toHaveLength(0);
+    expect((await s.project()).secret ?? []).toEqual([]);
+  });
+
+  test('a failing upload to an existing Bot leaves its code and settings', async () => {
+    const ok = await server();
+    const first = await deployBot(ok.medplum, options(ok));
+    ok.failDeploys = true;
+    const before = await ok.medplum.readResource('Bot', first.botId);
+    await expect(deployBot(ok.medplum, options(ok, { botId: first.botId }))).rejects.toThrow(/keeps its previous code/);
+    expect(await ok.medplum.readResource('Bot', first.botId)).toEqual(before);
+  });
+
+  test('--dry-run prints the plan and changes nothing', async () => {
+    const s = await server();
+    const result = await deployBot(s.medplum, options(s, { dryRun: true }));
+    expect(result.steps.join('\n')).toMatch(/Would create the Bot "shl-import"[\s\S]*Would create the SHL_IMPORT_KEY/);
+    expect(await s.medplum.searchResources('Bot', {})).toHaveLength(0);
+    expect(s.deploys).toEqual([]);
+    expect((await s.project()).secret ?? []).toEqual([]);
+  });
+});
+
+describe('npm run deploy', () => {
+  const run = (args: string[], env: Record<string, string> = {}): { status: number | null; out: string } => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/deploy/cli.ts', ...args], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return { status: result.status, out: result.stdout + result.stderr };
+  };
+
+  test('--help lists every option', () => {
+    const { status, out } = run(['--help']);
+    expect(status).toBe(0);
+    for (const option of [
+      '--base-url',
+      '--client-id',
+      '--client-secret',
+      '--access-token',
+      '--project',
+      '--runtime',
+      '--no-build',
+      '--dry-run',
+    ]) {
+      expect(out).toContain(option);
+    }
+  });
+
+  test('without credentials it says what to give, and fails', () => {
+    const { status, out } = run(['--dry-run']);
+    expect(status).toBe(1);
+    expect(out).toMatch(/--client-id and --client-secret/);
+  });
+});
