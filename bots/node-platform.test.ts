@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ShlSender } from '../test/support/shl-sender';
+import { ShlSender } from '../app/local/shl-sender';
 import { createNodePlatform, inflateRaw, nodeTransport } from './node-platform';
 import { isShlError } from './shl/errors';
 import type { FetchContext } from './shl/http';

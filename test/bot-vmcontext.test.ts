@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BotOutput, PublicKeyOutput } from '../bots/shl-import';
 import { ok } from './support/bot';
 import { generateSealingSecret, sealForBot } from './support/seal';
-import { ShlSender } from './support/shl-sender';
+import { ShlSender } from '../app/local/shl-sender';
 import { runInVmContext } from './support/vmcontext';
 
 let code: string;

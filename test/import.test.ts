@@ -23,7 +23,7 @@ import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
 import { createFhirServer } from './support/medplum';
-import { decodeShlinkPayload, ShlSender } from './support/shl-sender';
+import { decodeShlinkPayload, ShlSender } from '../app/local/shl-sender';
 
 let sender: ShlSender;
 

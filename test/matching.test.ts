@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findMatches } from '../bots/matching/match';
 import { createBotHarness, ok } from './support/bot';
 import { createFhirServer } from './support/medplum';
-import { ShlSender } from './support/shl-sender';
+import { ShlSender } from '../app/local/shl-sender';
 
 const incoming: Patient = {
   resourceType: 'Patient',

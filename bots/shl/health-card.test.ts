@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { readFixture } from '../../test/support/fixtures';
-import { ShlSender } from '../../test/support/shl-sender';
+import { ShlSender } from '../../app/local/shl-sender';
 import { createNodePlatform } from '../node-platform';
 import type { HealthCard } from './health-card';
 import { clearIssuerKeyCache, parseTrustedIssuers, readHealthCardFile } from './health-card';

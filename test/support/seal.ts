@@ -1,16 +1,7 @@
-/** Sealing as callers do it (with jose), and fresh bot keys, for tests. */
-import { CompactEncrypt, exportJWK, generateKeyPair, importJWK } from 'jose';
+/** Sealing as the pages do it, and fresh bot keys, for tests. */
+import { exportJWK, generateKeyPair } from 'jose';
 
-/** Seals `{shl, passcode?}` to the bot's public key: compact JWE, ECDH-ES / A256GCM. */
-export async function sealForBot(
-  publicJwk: JsonWebKey & { kid?: string },
-  input: { shl: string; passcode?: string }
-): Promise<string> {
-  const key = await importJWK({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }, 'ECDH-ES');
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(input)))
-    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', ...(publicJwk.kid && { kid: publicJwk.kid }) })
-    .encrypt(key);
-}
+export { sealForBot } from '../../app/sealing';
 
 /** JSON text of a new private P-256 JWK, as the `SHL_IMPORT_KEY` secret holds it. */
 export async function generateSealingSecret(): Promise<string> {

@@ -1,0 +1,203 @@
+/**
+ * The import page staff reach in one click: link -> (passcode) -> patient -> review -> done.
+ * The link and passcode stay in this page's memory only until the resolve answers, and leave
+ * it sealed to the bot's key.
+ */
+import { Alert, Button, Loader, Stack, Stepper, Text, Title } from '@mantine/core';
+import type { Resource } from '@medplum/fhirtypes';
+import { useMedplum } from '@medplum/react-hooks';
+import type { JSX } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { ImportOutput } from '../bots/import/import';
+import type { ResolveOutput } from '../bots/shl-import';
+import type { BotRef } from './bot-client';
+import { BotError, importReviewed, resolveLink } from './bot-client';
+import { DoneStep } from './components/DoneStep';
+import { LinkInput } from './components/LinkInput';
+import { PasscodeStep } from './components/PasscodeStep';
+import type { PatientChoice } from './components/PatientStep';
+import { PatientStep } from './components/PatientStep';
+import { ReviewStep } from './components/ReviewStep';
+import { errorTitle } from './error-messages';
+
+export interface ShlImportPageProps {
+  /** The `shl-import` Bot: its id, or its identifier. */
+  bot: BotRef;
+  /** Sent to the sender as `recipient` (default: the bot's setting, else the project name). */
+  recipient?: string;
+}
+
+type Step = 'link' | 'passcode' | 'resolving' | 'patient' | 'review' | 'importing' | 'done';
+
+const STEP_INDEX: Record<Step, number> = {
+  link: 0,
+  passcode: 0,
+  resolving: 0,
+  patient: 1,
+  review: 2,
+  importing: 2,
+  done: 3,
+};
+const STEP_TITLES: Record<Step, string> = {
+  link: 'Scan or paste the link',
+  passcode: 'Enter the passcode',
+  resolving: 'Opening the link…',
+  patient: 'Choose the patient',
+  review: 'Review what will be imported',
+  importing: 'Importing…',
+  done: 'Done',
+};
+
+export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Element {
+  const medplum = useMedplum();
+  const [step, setStep] = useState<Step>('link');
+  const [error, setError] = useState<{ code: string; message: string; remainingAttempts?: number }>();
+  const [resolved, setResolved] = useState<ResolveOutput>();
+  const [choice, setChoice] = useState<PatientChoice>();
+  const [result, setResult] = useState<ImportOutput>();
+  const link = useRef<string | undefined>(undefined);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, [step]);
+
+  const reset = (): void => {
+    link.current = undefined;
+    setStep('link');
+    setError(undefined);
+    setResolved(undefined);
+    setChoice(undefined);
+    setResult(undefined);
+  };
+
+  const open = (passcode?: string): void => {
+    const shl = link.current;
+    if (!shl) {
+      reset();
+      return;
+    }
+    setError(undefined);
+    setStep('resolving');
+    resolveLink(medplum, bot, { shl, ...(passcode && { passcode }) }, recipient)
+      .then((output) => {
+        link.current = undefined;
+        setResolved(output);
+        setStep('patient');
+      })
+      .catch((err: unknown) => {
+        const e =
+          err instanceof BotError
+            ? err.error
+            : {
+                code: 'fetch-failed',
+                message: 'The importer could not be reached. Check the connection and try again.',
+              };
+        setError(e);
+        if (e.code === 'passcode-invalid' || e.code === 'passcode-required') {
+          setStep('passcode');
+        } else {
+          link.current = undefined;
+          setStep('link');
+        }
+      });
+  };
+
+  const runImport = (resources: Resource[]): void => {
+    if (!resolved || !choice) {
+      return;
+    }
+    setStep('importing');
+    importReviewed(medplum, bot, {
+      source: resolved.source,
+      resources,
+      patient: choice,
+      ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
+    })
+      .then((output) => {
+        setResult(output);
+        setStep('done');
+      })
+      .catch((err: unknown) => {
+        setError(
+          err instanceof BotError
+            ? err.error
+            : { code: 'invalid-input', message: 'The import could not be sent. Nothing was imported; try again.' }
+        );
+        setStep('review');
+      });
+  };
+
+  return (
+    <Stack maw={960} mx="auto" p="md">
+      <Title order={1} size="h2">
+        Import a SMART Health Link
+      </Title>
+      <Stepper active={STEP_INDEX[step]} size="sm" allowNextStepsSelect={false}>
+        <Stepper.Step label="Link" />
+        <Stepper.Step label="Patient" />
+        <Stepper.Step label="Review" />
+        <Stepper.Step label="Done" />
+      </Stepper>
+      <Title order={2} size="h3" ref={heading} tabIndex={-1}>
+        {STEP_TITLES[step]}
+      </Title>
+      {error && step !== 'passcode' && (
+        <Alert color="red" role="alert" title={errorTitle(error.code)}>
+          {error.message}
+        </Alert>
+      )}
+      {step === 'link' && (
+        <LinkInput
+          onSubmit={(shl, preview) => {
+            link.current = shl;
+            if (preview.flags.has('P')) {
+              setError(undefined);
+              setStep('passcode');
+            } else {
+              open();
+            }
+          }}
+        />
+      )}
+      {step === 'passcode' && (
+        <PasscodeStep
+          onSubmit={(passcode) => open(passcode)}
+          onCancel={reset}
+          error={error?.code === 'passcode-invalid' ? error : undefined}
+        />
+      )}
+      {(step === 'resolving' || step === 'importing') && !resolved && (
+        <Stack align="center" role="status">
+          <Loader />
+          <Text>Fetching and decrypting the shared data…</Text>
+        </Stack>
+      )}
+      {step === 'patient' && resolved && (
+        <PatientStep
+          incoming={resolved.patient}
+          matches={resolved.matches}
+          onChoose={(c) => {
+            setChoice(c);
+            setStep('review');
+          }}
+          onBack={reset}
+        />
+      )}
+      {(step === 'review' || step === 'importing') && resolved && (
+        <ReviewStep
+          resolved={resolved}
+          onImport={runImport}
+          onBack={() => setStep('patient')}
+          importing={step === 'importing'}
+        />
+      )}
+      {step === 'done' && result && <DoneStep result={result} onAnother={reset} />}
+      {step === 'link' && resolved === undefined && error?.code === 'rate-limited' && (
+        <Button variant="default" onClick={reset}>
+          Try again
+        </Button>
+      )}
+    </Stack>
+  );
+}

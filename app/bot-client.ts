@@ -1,0 +1,53 @@
+/**
+ * The pages' side of the bot contract: `public-key`, then `resolve` with the link sealed in the
+ * browser, then `import`. The link and passcode live only inside `resolveLink` and are never
+ * sent in the clear.
+ */
+import type { MedplumClient } from '@medplum/core';
+import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import type { ImportOutput, ImportSource } from '../bots/import/import';
+import type { ErrorOutput, PublicKeyOutput, ResolveOutput } from '../bots/shl-import';
+import { sealForBot } from './sealing';
+
+/** The bot by id, or by identifier (`system|value`). */
+export type BotRef = string | Identifier;
+
+export class BotError extends Error {
+  constructor(readonly error: ErrorOutput['error']) {
+    super(error.message);
+    this.name = 'BotError';
+  }
+}
+
+async function execute<T>(medplum: MedplumClient, bot: BotRef, input: Record<string, unknown>): Promise<T> {
+  const output = (await medplum.executeBot(bot, input, 'application/json')) as T | ErrorOutput;
+  if (typeof output === 'object' && output !== null && 'error' in output) {
+    throw new BotError(output.error);
+  }
+  return output;
+}
+
+/** Seals the link (and passcode) to the bot's current key and resolves it. */
+export async function resolveLink(
+  medplum: MedplumClient,
+  bot: BotRef,
+  link: { shl: string; passcode?: string },
+  recipient?: string
+): Promise<ResolveOutput> {
+  const { jwk } = await execute<PublicKeyOutput>(medplum, bot, { operation: 'public-key' });
+  const sealed = await sealForBot(jwk, link);
+  return execute<ResolveOutput>(medplum, bot, { operation: 'resolve', sealed, ...(recipient && { recipient }) });
+}
+
+export function importReviewed(
+  medplum: MedplumClient,
+  bot: BotRef,
+  request: {
+    source: ImportSource;
+    resources: Resource[];
+    patient: { reference: string } | { create: Patient };
+    subject?: string;
+  }
+): Promise<ImportOutput> {
+  return execute<ImportOutput>(medplum, bot, { operation: 'import', ...request });
+}

@@ -1,0 +1,169 @@
+/**
+ * The first step: a link arrives by paste, by a USB or Bluetooth QR scanner typing into the
+ * focused field (submitted on Enter, or as soon as a complete link has arrived), by a photo of
+ * the QR code, or by the camera. What the link says (label, flags, expiry) is shown, parsed in
+ * the page, before anything is sent.
+ */
+import { Alert, Badge, Button, FileButton, Group, Paper, Stack, Text, Textarea } from '@mantine/core';
+import type { JSX } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { isShlError } from '../../bots/shl/errors';
+import type { ParsedLink } from '../../bots/shl/link';
+import { parseShl } from '../../bots/shl/link';
+
+const CameraScanner = lazy(() => import('./CameraScanner'));
+
+export interface LinkInputProps {
+  onSubmit: (shl: string, preview: ParsedLink) => void;
+  /** Scan an image file for a QR code (html5-qrcode by default; tests give their own). */
+  scanImage?: (file: File) => Promise<string>;
+}
+
+export interface LinkPreview {
+  parsed?: ParsedLink;
+  error?: string;
+}
+
+export function previewLink(text: string): LinkPreview {
+  if (!text.trim()) {
+    return {};
+  }
+  try {
+    return { parsed: parseShl(text) };
+  } catch (err) {
+    return { error: isShlError(err) ? err.message : 'This is not a SMART Health Link.' };
+  }
+}
+
+export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProps): JSX.Element {
+  const [text, setText] = useState('');
+  const [camera, setCamera] = useState(false);
+  const [scanError, setScanError] = useState<string>();
+  const field = useRef<HTMLTextAreaElement>(null);
+  const preview = useMemo(() => previewLink(text), [text]);
+
+  useEffect(() => {
+    field.current?.focus();
+  }, []);
+
+  const submit = (value = text): void => {
+    const result = previewLink(value);
+    if (result.parsed) {
+      onSubmit(value, result.parsed);
+    }
+  };
+
+  return (
+    <Stack>
+      <Textarea
+        ref={field}
+        label="SMART Health Link"
+        description="Paste the link, or scan the patient's QR code with a scanner while this field is focused."
+        placeholder="shlink:/… or https://…#shlink:/…"
+        autosize
+        minRows={2}
+        value={text}
+        onChange={(e) => {
+          setText(e.currentTarget.value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        error={preview.error}
+      />
+      {preview.parsed && <LinkSummary link={preview.parsed} />}
+      <Group>
+        <Button onClick={() => submit()} disabled={!preview.parsed}>
+          Open link
+        </Button>
+        <Button variant="default" onClick={() => setCamera((on) => !on)} aria-pressed={camera}>
+          {camera ? 'Stop camera' : 'Scan with camera'}
+        </Button>
+        <FileButton
+          accept="image/*"
+          onChange={(file) => {
+            if (file) {
+              setScanError(undefined);
+              scanImage(file)
+                .then((value) => {
+                  setText(value);
+                })
+                .catch(() => {
+                  setScanError('No QR code was found in that picture. Try a sharper photo, or paste the link.');
+                });
+            }
+          }}
+        >
+          {(props) => (
+            <Button variant="default" {...props}>
+              Scan a picture
+            </Button>
+          )}
+        </FileButton>
+      </Group>
+      {scanError && (
+        <Alert color="orange" role="alert">
+          {scanError}
+        </Alert>
+      )}
+      {camera && (
+        <Suspense fallback={<Text>Starting the camera…</Text>}>
+          <CameraScanner
+            onScan={(value) => {
+              setCamera(false);
+              setText(value);
+            }}
+          />
+        </Suspense>
+      )}
+    </Stack>
+  );
+}
+
+/** Label, flags and expiry of a link, before anything is sent. */
+export function LinkSummary({ link }: { link: ParsedLink }): JSX.Element {
+  const { payload, flags } = link;
+  const expired = payload.exp !== undefined && payload.exp * 1000 < Date.now();
+  return (
+    <Paper withBorder p="sm" aria-label="Link details">
+      <Stack gap={4}>
+        <Text fw={600}>{payload.label ?? 'Untitled link'}</Text>
+        <Group gap="xs">
+          {flags.has('P') && <Badge color="grape">Passcode</Badge>}
+          {flags.has('L') && <Badge color="blue">Long-lived</Badge>}
+          {flags.has('U') && <Badge color="gray">Single file</Badge>}
+          <Text size="sm" c="dimmed">
+            from {new URL(payload.url).host}
+          </Text>
+        </Group>
+        {payload.exp !== undefined && (
+          <Text size="sm" c={expired ? 'red' : undefined}>
+            {expired ? 'Expired' : 'Expires'} {new Date(payload.exp * 1000).toLocaleString()}
+            {expired && ' — you may still try: the sender decides.'}
+          </Text>
+        )}
+        {link.warnings.map((w) => (
+          <Text key={w} size="sm" c="orange">
+            {w}
+          </Text>
+        ))}
+      </Stack>
+    </Paper>
+  );
+}
+
+async function scanImageFile(file: File): Promise<string> {
+  const { Html5Qrcode } = await import('html5-qrcode');
+  const host = document.createElement('div');
+  host.id = `shl-image-scan-${Date.now()}`;
+  host.hidden = true;
+  document.body.appendChild(host);
+  try {
+    return await new Html5Qrcode(host.id).scanFile(file, false);
+  } finally {
+    host.remove();
+  }
+}

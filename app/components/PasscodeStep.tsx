@@ -1,0 +1,54 @@
+/** Asks for the passcode of a `P` link; shows the attempts left after a wrong one. Never retries by itself. */
+import { Alert, Button, Group, PasswordInput, Stack } from '@mantine/core';
+import type { JSX } from 'react';
+import { useState } from 'react';
+
+export interface PasscodeStepProps {
+  onSubmit: (passcode: string) => void;
+  onCancel: () => void;
+  /** After a wrong passcode: what the sender said. */
+  error?: { message: string; remainingAttempts?: number };
+}
+
+export function PasscodeStep({ onSubmit, onCancel, error }: PasscodeStepProps): JSX.Element {
+  const [passcode, setPasscode] = useState('');
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (passcode) {
+          onSubmit(passcode);
+        }
+      }}
+    >
+      <Stack>
+        {error && (
+          <Alert color="red" role="alert" title="The passcode was not accepted">
+            {error.remainingAttempts !== undefined
+              ? `${error.remainingAttempts} ${error.remainingAttempts === 1 ? 'try' : 'tries'} left before the link is disabled. Check the passcode with the patient.`
+              : error.message}
+          </Alert>
+        )}
+        <PasswordInput
+          label="Passcode"
+          description="The patient chose this passcode when sharing the link."
+          value={passcode}
+          onChange={(e) => {
+            setPasscode(e.currentTarget.value);
+          }}
+          data-autofocus
+          autoFocus
+          autoComplete="off"
+        />
+        <Group>
+          <Button type="submit" disabled={!passcode}>
+            Open link
+          </Button>
+          <Button variant="default" onClick={onCancel}>
+            Back
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * The import pages for embedding in Medplum's Provider app (or any app with a MedplumProvider):
+ * the page, its steps as components, and a route descriptor.
+ */
+import { createElement } from 'react';
+import type { ReactElement } from 'react';
+import type { BotRef } from './bot-client';
+import { ShlImportPage } from './ShlImportPage';
+
+export { ShlImportPage } from './ShlImportPage';
+export type { ShlImportPageProps } from './ShlImportPage';
+export { LinkInput, LinkSummary } from './components/LinkInput';
+export { PasscodeStep } from './components/PasscodeStep';
+export { PatientStep } from './components/PatientStep';
+export { ReviewStep } from './components/ReviewStep';
+export { DoneStep } from './components/DoneStep';
+export { importReviewed, resolveLink, BotError } from './bot-client';
+export type { BotRef } from './bot-client';
+
+export interface ShlImportRoute {
+  path: string;
+  element: ReactElement;
+  menu: { label: string; href: string };
+}
+
+/** `{ path, element, menu }` for a router and a navigation menu. */
+export function shlImportRoute(bot: BotRef, path = '/shl-import'): ShlImportRoute {
+  return {
+    path,
+    element: createElement(ShlImportPage, { bot }),
+    menu: { label: 'Import health link', href: path },
+  };
+}
