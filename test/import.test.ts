@@ -22,7 +22,7 @@ import type { ResolveOutput } from '../bots/shl-import';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
-import { createFhirServer } from './support/medplum';
+import { createFhirServer } from '../app/local/fhir-server';
 import { decodeShlinkPayload, ShlSender } from '../app/local/shl-sender';
 
 let sender: ShlSender;

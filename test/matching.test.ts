@@ -9,7 +9,7 @@ import type { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findMatches } from '../bots/matching/match';
 import { createBotHarness, ok } from './support/bot';
-import { createFhirServer } from './support/medplum';
+import { createFhirServer } from '../app/local/fhir-server';
 import { ShlSender } from '../app/local/shl-sender';
 
 const incoming: Patient = {

@@ -1,0 +1,203 @@
+/** The demo links of local mode: realistic, generated content on the local sender. */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
+import { deflateRawSync } from 'node:zlib';
+import type { ShlSender } from './shl-sender';
+
+export interface DemoLink {
+  title: string;
+  description: string;
+  shl: string;
+  passcode?: string;
+}
+
+const FHIR = 'application/fhir+json';
+
+function bundle(type: Bundle['type'], resources: Resource[]): string {
+  return JSON.stringify({
+    resourceType: 'Bundle',
+    type,
+    timestamp: new Date().toISOString(),
+    entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id ?? ''}`, resource })),
+  });
+}
+
+function summary(patient: { id: string; given: string; family: string; birthDate: string; phone: string }): Resource[] {
+  const subject = { reference: `Patient/${patient.id}` };
+  return [
+    {
+      resourceType: 'Patient',
+      id: patient.id,
+      name: [{ given: [patient.given], family: patient.family }],
+      birthDate: patient.birthDate,
+      telecom: [{ system: 'phone', value: patient.phone }],
+    },
+    {
+      resourceType: 'Condition',
+      id: `${patient.id}-c1`,
+      subject,
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '195967001', display: 'Asthma' }] },
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      onsetDateTime: '2015-06-01',
+    },
+    {
+      resourceType: 'Condition',
+      id: `${patient.id}-c2`,
+      subject,
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertension' }] },
+      onsetDateTime: '2019-03-12',
+    },
+    {
+      resourceType: 'AllergyIntolerance',
+      id: `${patient.id}-a1`,
+      patient: subject,
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '91936005', display: 'Allergy to penicillin' }] },
+      recordedDate: '2016-02-01',
+    },
+    {
+      resourceType: 'MedicationStatement',
+      id: `${patient.id}-m1`,
+      subject,
+      status: 'active',
+      medicationCodeableConcept: {
+        coding: [
+          {
+            system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+            code: '197361',
+            display: 'Amlodipine 5 MG Oral Tablet',
+          },
+        ],
+      },
+    },
+    {
+      resourceType: 'Immunization',
+      id: `${patient.id}-i1`,
+      patient: subject,
+      status: 'completed',
+      vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '208', display: 'COVID-19, mRNA' }] },
+      occurrenceDateTime: '2021-04-10',
+    },
+    {
+      resourceType: 'Observation',
+      id: `${patient.id}-o1`,
+      subject,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
+      effectiveDateTime: '2026-10-01T09:30:00Z',
+      valueQuantity: { value: 128, unit: 'mmHg' },
+    },
+    {
+      resourceType: 'Observation',
+      id: `${patient.id}-o2`,
+      subject,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'Hemoglobin A1c' }] },
+      effectiveDateTime: '2026-10-01T09:30:00Z',
+      valueQuantity: { value: 5.9, unit: '%' },
+    },
+  ] as Resource[];
+}
+
+/** Creates the demo links; `issuerPath` is where the health-card issuer's JWKS is served. */
+export async function createDemoLinks(sender: ShlSender): Promise<{ links: DemoLink[]; issuer: string }> {
+  const maria = { id: 'maria', given: 'Maria', family: 'López', birthDate: '1979-08-21', phone: '(617) 555-0134' };
+  const jessica = {
+    id: 'jessica',
+    given: 'Jessica',
+    family: 'Argonaut',
+    birthDate: '1985-03-15',
+    phone: '555-234-5678',
+  };
+  const ips = bundle('document', summary(maria));
+
+  const issuer = `${sender.origin}/issuer`;
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  sender.serve('/issuer/.well-known/jwks.json', JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'ES256' }] }));
+  const card = await new CompactSign(
+    deflateRawSync(
+      JSON.stringify({
+        iss: issuer,
+        nbf: Math.floor(Date.now() / 1000),
+        vc: {
+          type: ['https://smarthealth.cards#health-card'],
+          credentialSubject: {
+            fhirVersion: '4.0.1',
+            fhirBundle: {
+              resourceType: 'Bundle',
+              type: 'collection',
+              entry: [
+                {
+                  fullUrl: 'resource:0',
+                  resource: {
+                    resourceType: 'Patient',
+                    name: [{ family: 'López', given: ['Maria'] }],
+                    birthDate: '1979-08-21',
+                  },
+                },
+                {
+                  fullUrl: 'resource:1',
+                  resource: {
+                    resourceType: 'Immunization',
+                    status: 'completed',
+                    vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
+                    patient: { reference: 'resource:0' },
+                    occurrenceDateTime: '2025-10-15',
+                  },
+                },
+              ],
+            },
+          },
+        },
+      })
+    )
+  )
+    .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid })
+    .sign(privateKey);
+  const healthCard = JSON.stringify({ verifiableCredential: [card] });
+
+  const make = async (
+    title: string,
+    description: string,
+    options: Parameters<ShlSender['createLink']>[0]
+  ): Promise<DemoLink> => {
+    const link = await sender.createLink({ label: title, ...options });
+    return { title, description, shl: link.shl, ...(options.passcode && { passcode: options.passcode }) };
+  };
+  const links = [
+    await make('IPS patient summary', 'A document Bundle for a new patient (zip, served by location).', {
+      files: [{ content: ips, contentType: FHIR, zip: true, delivery: 'location' }],
+      exp: Math.floor(Date.now() / 1000) + 7 * 86400,
+    }),
+    await make('Passcode-protected summary', 'Needs the passcode 2468 (5 tries).', {
+      files: [{ content: ips, contentType: FHIR }],
+      flag: 'P',
+      passcode: '2468',
+    }),
+    await make('Direct file (U)', 'A single encrypted file, no manifest, as Kill the Clipboard apps share.', {
+      files: [{ content: ips, contentType: FHIR, cty: FHIR }],
+      flag: 'U',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    }),
+    await make('Vaccination health card', 'A SMART Health Card signed by the local demo issuer.', {
+      files: [{ content: healthCard, contentType: 'application/smart-health-card' }],
+    }),
+    await make('Several files', 'A FHIR bundle and a health card in one link.', {
+      files: [
+        { content: ips, contentType: FHIR, delivery: 'location' },
+        { content: healthCard, contentType: 'application/smart-health-card' },
+      ],
+    }),
+    await make('Long-lived link', 'An L link whose content may change.', {
+      files: [{ content: ips, contentType: FHIR, status: 'can-change' }],
+      flag: 'L',
+    }),
+    await make('Existing patient', 'Jessica Argonaut, who is already on this server.', {
+      files: [{ content: bundle('collection', summary(jessica)), contentType: FHIR }],
+    }),
+  ];
+  return { links, issuer };
+}

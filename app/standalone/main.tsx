@@ -1,0 +1,76 @@
+/**
+ * The standalone shell: the import page against any Medplum server, configured by
+ * MEDPLUM_BASE_URL, MEDPLUM_CLIENT_ID and MEDPLUM_BOT_ID or MEDPLUM_BOT_IDENTIFIER
+ * (`system|value`). In local mode (`npm start`) it signs in by itself and lists demo links.
+ */
+import '@mantine/core/styles.css';
+import '@medplum/react/styles.css';
+import { AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
+import { MedplumClient } from '@medplum/core';
+import { SignInForm } from '@medplum/react';
+import { MedplumProvider, useMedplumProfile } from '@medplum/react-hooks';
+import type { JSX } from 'react';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { BotRef } from '../bot-client';
+import { ShlImportPage } from '../ShlImportPage';
+import { DemoLinks } from './DemoLinks';
+
+const env = import.meta.env as Record<string, string | undefined>;
+const localMode = env.MEDPLUM_LOCAL_MODE === 'true';
+
+const medplum = new MedplumClient({
+  baseUrl: env.MEDPLUM_BASE_URL ?? window.location.origin + '/',
+  ...(env.MEDPLUM_CLIENT_ID && { clientId: env.MEDPLUM_CLIENT_ID }),
+});
+if (localMode && !medplum.getActiveLogin()) {
+  medplum.setAccessToken('local-mode');
+}
+
+function botRef(): BotRef {
+  if (env.MEDPLUM_BOT_ID) {
+    return env.MEDPLUM_BOT_ID;
+  }
+  const [system, value] = (env.MEDPLUM_BOT_IDENTIFIER ?? 'https://smarthealthit.org/shl-import/bot|shl-import').split(
+    '|'
+  );
+  return { system, value };
+}
+
+function Shell(): JSX.Element {
+  const profile = useMedplumProfile();
+  return (
+    <AppShell header={{ height: 56 }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Title order={1} size="h4">
+            SMART Health Link import
+          </Title>
+          {localMode && <Text size="sm">Local mode: demo data only</Text>}
+        </Group>
+      </AppShell.Header>
+      <AppShell.Main>
+        {profile ? (
+          <>
+            <ShlImportPage bot={botRef()} />
+            {localMode && <DemoLinks />}
+          </>
+        ) : (
+          <SignInForm onSuccess={() => window.location.reload()}>
+            <Title order={2}>Sign in to import health links</Title>
+          </SignInForm>
+        )}
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <MedplumProvider medplum={medplum}>
+      <MantineProvider>
+        <Shell />
+      </MantineProvider>
+    </MedplumProvider>
+  </StrictMode>
+);

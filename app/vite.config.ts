@@ -1,0 +1,11 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+/** The standalone shell. Configured by MEDPLUM_* environment variables (see README). */
+export default defineConfig({
+  root: 'app/standalone',
+  envPrefix: ['VITE_', 'MEDPLUM_'],
+  plugins: [react()],
+  // Mantine's stylesheets use media queries lightningcss refuses; esbuild minifies them.
+  build: { outDir: '../../dist/app', emptyOutDir: true, cssMinify: 'esbuild' },
+});

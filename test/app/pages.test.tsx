@@ -1,0 +1,242 @@
+// @vitest-environment jsdom
+/**
+ * The import page's steps with Testing Library, against Medplum's MockClient with a
+ * `Bot/:id/$execute` route that answers like the bot.
+ */
+import { MantineProvider } from '@mantine/core';
+import type { Patient } from '@medplum/fhirtypes';
+import { MockClient } from '@medplum/mock';
+import { MedplumProvider } from '@medplum/react-hooks';
+import { allOk } from '@medplum/core';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ImportOutput } from '../../bots/import/import';
+import type { ResolveOutput } from '../../bots/shl-import';
+import { ShlImportPage } from '../../app/ShlImportPage';
+import { PatientStep } from '../../app/components/PatientStep';
+import { ReviewStep } from '../../app/components/ReviewStep';
+import { encodeShlink } from '../../app/local/shl-sender';
+
+const KEY = 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q';
+const PUBLIC_JWK = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+  kid: 'test',
+};
+
+const patient: Patient = {
+  resourceType: 'Patient',
+  id: 'in',
+  name: [{ given: ['Jessica'], family: 'Argonaut' }],
+  birthDate: '1985-03-15',
+};
+
+function resolved(overrides: Partial<ResolveOutput> = {}): ResolveOutput {
+  return {
+    source: {
+      label: 'Visit',
+      origin: 'https://sender.example',
+      flags: '',
+      retrievedAt: '2026-11-24T00:00:00Z',
+      linkId: 'a'.repeat(64),
+    },
+    files: [{ contentType: 'application/fhir+json', status: 'ok', resourceCount: 2 }],
+    resources: [
+      patient,
+      {
+        resourceType: 'Condition',
+        id: 'c1',
+        subject: { reference: 'Patient/in' },
+        code: { text: 'Asthma' },
+        onsetDateTime: '2015-06-01',
+      },
+    ],
+    patient,
+    matches: [],
+    healthCards: [],
+    warnings: [],
+    ...overrides,
+  };
+}
+
+type Answer = (input: Record<string, unknown>) => unknown;
+
+function renderPage(answer: Answer): { inputs: Record<string, unknown>[] } {
+  const medplum = new MockClient();
+  const inputs: Record<string, unknown>[] = [];
+  medplum.router.add('POST', 'Bot/:id/$execute', (req) => {
+    const input = req.body as Record<string, unknown>;
+    inputs.push(input);
+    return Promise.resolve([allOk, (input.operation === 'public-key' ? { jwk: PUBLIC_JWK } : answer(input)) as never]);
+  });
+  render(
+    <MedplumProvider medplum={medplum}>
+      <MantineProvider>
+        <ShlImportPage bot="shl-import" />
+      </MantineProvider>
+    </MedplumProvider>
+  );
+  return { inputs };
+}
+
+function paste(text: string): void {
+  fireEvent.change(screen.getByLabelText('SMART Health Link'), { target: { value: text } });
+}
+
+afterEach(() => {
+  cleanup();
+});
+
+describe('ShlImportPage', () => {
+  test('shows what a pasted link says before sending anything; a bad link says why', async () => {
+    const { inputs } = renderPage(() => resolved());
+    paste('hello');
+    expect(await screen.findByText(/not a SMART Health Link/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Open link' })).toBeDisabled();
+    paste(encodeShlink({ url: 'https://sender.example/m', key: KEY, label: 'Visit summary', flag: 'LP', exp: 1000 }));
+    expect(await screen.findByText('Visit summary')).toBeInTheDocument();
+    expect(screen.getByText('Passcode')).toBeInTheDocument();
+    expect(screen.getByText(/Expired/)).toBeInTheDocument();
+    expect(inputs).toEqual([]);
+  });
+
+  test('the whole flow: link, patient, review, done; the link is sent sealed only', async () => {
+    const shl = encodeShlink({ url: 'https://sender.example/m', key: KEY, label: 'Visit summary' });
+    const output: ImportOutput = {
+      patient: { reference: 'Patient/new-1' },
+      created: ['Patient/new-1', 'Condition/c-9'],
+      existing: [],
+      skipped: [],
+      provenance: 'Provenance/p-1',
+      warnings: [],
+    };
+    const { inputs } = renderPage((input) => (input.operation === 'resolve' ? resolved() : output));
+    paste(shl);
+    fireEvent.keyDown(screen.getByLabelText('SMART Health Link'), { key: 'Enter' });
+    expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
+    expect(screen.getByLabelText('Create a new patient')).toBeChecked();
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
+    expect(await screen.findByText('Asthma')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
+    expect(await screen.findByText('2 created, 0 already in the chart.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Provenance/p-1' })).toHaveAttribute('href', '/Provenance/p-1');
+    const sent = JSON.stringify(inputs);
+    expect(sent).not.toContain(KEY);
+    expect(sent).not.toContain(shl.slice(8));
+    expect(inputs.find((i) => i.operation === 'resolve')?.sealed).toMatch(/^ey[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(inputs.find((i) => i.operation === 'import')).toMatchObject({
+      patient: { create: { resourceType: 'Patient' } },
+    });
+  });
+
+  test('a passcode link asks for the passcode, shows attempts left after a wrong one, and never retries', async () => {
+    const shl = encodeShlink({ url: 'https://sender.example/m', key: KEY, flag: 'P' });
+    let resolves = 0;
+    renderPage(() => {
+      resolves++;
+      return resolves === 1 ? { error: { code: 'passcode-invalid', message: 'no', remainingAttempts: 2 } } : resolved();
+    });
+    paste(shl);
+    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+    const passcode = await screen.findByLabelText(/Passcode/);
+    fireEvent.change(passcode, { target: { value: 'wrong' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+    expect(await screen.findByText(/2 tries left/)).toBeInTheDocument();
+    expect(resolves).toBe(1);
+    fireEvent.change(screen.getByLabelText(/Passcode/), { target: { value: 'right' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+    expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
+    expect(resolves).toBe(2);
+  });
+
+  test.each([
+    ['not-found', 'The link is no longer available'],
+    ['rate-limited', 'The sender asks us to wait'],
+    ['decrypt-failed', 'The shared data could not be opened'],
+    ['fetch-failed', 'Could not reach the sender'],
+  ])('error %s is shown in plain words', async (code, title) => {
+    renderPage(() => ({ error: { code, message: `Because ${code}.` } }));
+    paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
+    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+    expect(await screen.findByText(title)).toBeInTheDocument();
+    expect(screen.getByText(`Because ${code}.`)).toBeInTheDocument();
+  });
+});
+
+describe('PatientStep', () => {
+  test('a single certain match is preselected; differences are marked', async () => {
+    let chosen: unknown;
+    render(
+      <MantineProvider>
+        <PatientStep
+          incoming={patient}
+          matches={[
+            {
+              patient: {
+                resourceType: 'Patient',
+                id: 'p1',
+                name: [{ given: ['Jessica'], family: 'Argonaut' }],
+                birthDate: '1985-03-15',
+              },
+              grade: 'certain',
+              score: 1,
+              basis: 'CMS rule CMS-11 (exact)',
+            },
+            {
+              patient: {
+                resourceType: 'Patient',
+                id: 'p2',
+                name: [{ given: ['Jessie'], family: 'Argonaut' }],
+                birthDate: '1985-05-13',
+              },
+              grade: 'possible',
+              score: 0.5,
+              basis: 'evidence 6',
+            },
+          ]}
+          onChoose={(c) => (chosen = c)}
+          onBack={() => undefined}
+        />
+      </MantineProvider>
+    );
+    expect(screen.getByRole('radio', { name: /Jessica Argonaut/ })).toBeChecked();
+    expect(screen.getByText('1985-05-13 (differs)')).toBeInTheDocument();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
+      await Promise.resolve();
+    });
+    expect(chosen).toEqual({ reference: 'Patient/p1' });
+  });
+});
+
+describe('ReviewStep', () => {
+  test('groups by type, select none per group, 5,000 resources paginated', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      resourceType: 'Observation' as const,
+      id: `o${i}`,
+      status: 'final' as const,
+      code: { text: `Glucose ${i}` },
+      subject: { reference: 'Patient/in' },
+    }));
+    let imported: unknown[] = [];
+    render(
+      <MantineProvider>
+        <ReviewStep
+          resolved={resolved({ resources: [patient, ...many], warnings: ['The link holds 2 patients'] })}
+          onImport={(r) => (imported = r)}
+          onBack={() => undefined}
+        />
+      </MantineProvider>
+    );
+    expect(screen.getByText('Observation (5000 of 5000 selected)')).toBeInTheDocument();
+    expect(screen.getAllByRole('checkbox')).toHaveLength(25);
+    expect(screen.getByText('The link holds 2 patients')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Select none' }));
+    expect(await screen.findByText('Observation (0 of 5000 selected)')).toBeInTheDocument();
+    fireEvent.click(screen.getAllByRole('checkbox')[0] as HTMLElement);
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
+    await waitFor(() => expect(imported).toHaveLength(2));
+  });
+});
