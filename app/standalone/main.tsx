@@ -23,9 +23,6 @@ const medplum = new MedplumClient({
   baseUrl: env.MEDPLUM_BASE_URL ?? window.location.origin + '/',
   ...(env.MEDPLUM_CLIENT_ID && { clientId: env.MEDPLUM_CLIENT_ID }),
 });
-if (localMode && !medplum.getActiveLogin()) {
-  medplum.setAccessToken('local-mode');
-}
 
 function botRef(): BotRef {
   if (env.MEDPLUM_BOT_ID) {
@@ -65,12 +62,26 @@ function Shell(): JSX.Element {
   );
 }
 
-createRoot(document.getElementById('root') as HTMLElement).render(
-  <StrictMode>
-    <MedplumProvider medplum={medplum}>
-      <MantineProvider>
-        <Shell />
-      </MantineProvider>
-    </MedplumProvider>
-  </StrictMode>
-);
+/** Local mode has no accounts: the local API answers any token as its one practitioner. */
+async function signInLocally(): Promise<void> {
+  if (localMode && !medplum.getProfile()) {
+    // A token shaped like a Medplum JWT (the client reads its login and expiry); the local API does not check it.
+    const claims = btoa(
+      JSON.stringify({ login_id: 'local', sub: 'local', exp: Math.floor(Date.now() / 1000) + 86400 })
+    );
+    medplum.setAccessToken(`local.${claims}.mode`);
+    await medplum.getProfileAsync();
+  }
+}
+
+void signInLocally().finally(() => {
+  createRoot(document.getElementById('root') as HTMLElement).render(
+    <StrictMode>
+      <MedplumProvider medplum={medplum}>
+        <MantineProvider>
+          <Shell />
+        </MantineProvider>
+      </MedplumProvider>
+    </StrictMode>
+  );
+});
