@@ -16,6 +16,7 @@ import { ShlImportPage } from '../../app/ShlImportPage';
 import { PatientStep } from '../../app/components/PatientStep';
 import { ReviewStep } from '../../app/components/ReviewStep';
 import { encodeShlink } from '../../app/local/shl-sender';
+import { ERROR_TITLES } from '../../app/error-messages';
 
 const KEY = 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q';
 const PUBLIC_JWK = {
@@ -151,18 +152,16 @@ describe('ShlImportPage', () => {
     expect(resolves).toBe(2);
   });
 
-  test.each([
-    ['not-found', 'The link is no longer available'],
-    ['rate-limited', 'The sender asks us to wait'],
-    ['decrypt-failed', 'The shared data could not be opened'],
-    ['fetch-failed', 'Could not reach the sender'],
-  ])('error %s is shown in plain words', async (code, title) => {
-    renderPage(() => ({ error: { code, message: `Because ${code}.` } }));
-    paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
-    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
-    expect(await screen.findByText(title)).toBeInTheDocument();
-    expect(screen.getByText(`Because ${code}.`)).toBeInTheDocument();
-  });
+  test.each(Object.entries(ERROR_TITLES).filter(([code]) => !code.startsWith('passcode')))(
+    'error %s is shown in plain words',
+    async (code, title) => {
+      renderPage(() => ({ error: { code, message: `Because ${code}.` } }));
+      paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
+      fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+      expect(await screen.findByText(title ?? code)).toBeInTheDocument();
+      expect(screen.getByText(`Because ${code}.`)).toBeInTheDocument();
+    }
+  );
 });
 
 describe('PatientStep', () => {

@@ -2,11 +2,13 @@
  * `npm run bench`: every performance figure of the README, measured side by side in one run.
  * BENCH_ROUNDS sets the rounds of the resolve comparison (default 41).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { build } from 'vite';
 import { gzipSync } from 'node:zlib';
 import { evaluateMatcher } from '../support/matcher-evaluation';
 import { benchTransaction } from './import-bench';
 import { benchResolve, BOT_DIST } from './resolve-bench';
+import { benchUi } from './ui-bench';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 41);
 
@@ -43,8 +45,29 @@ console.log(
   `  ${Math.round(matcher.candidatesScored / (matcher.rankingMs / 1000)).toLocaleString('en-US')} candidates scored per second`
 );
 
+const ui = await benchUi(5);
+if (ui) {
+  console.log('Pages in Chromium (local mode), a 1,000-resource link, 5 rounds, medians');
+  console.log(
+    `  submit -> patient step ${ui.resolveMs.toFixed(0)} ms; continue -> review rendered ${ui.reviewMs.toFixed(0)} ms`
+  );
+  console.log(`  submit to review, staff click excluded: ${ui.totalMs.toFixed(0)} ms (target < 1000 ms)`);
+} else {
+  console.log('Pages in Chromium: skipped (no /usr/bin/chromium; apt-get install chromium)');
+}
+
 const bytes = statSync(BOT_DIST).size;
 const gzip = gzipSync(readFileSync(BOT_DIST)).length;
 console.log(
   `Built bot ${BOT_DIST}: ${(bytes / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip (target <= 200 KB)`
+);
+
+await build({ configFile: 'app/vite.config.ts', logLevel: 'silent' });
+const assets = readdirSync('dist/app/assets').filter((f) => f.endsWith('.js'));
+const sizes = assets.map((f) => ({ f, gzip: gzipSync(readFileSync(`dist/app/assets/${f}`)).length / 1024 }));
+const entry = readFileSync('dist/app/index.html', 'utf8');
+const initial = sizes.filter((s) => entry.includes(s.f)).reduce((sum, s) => sum + s.gzip, 0);
+const lazy = sizes.filter((s) => !entry.includes(s.f)).reduce((sum, s) => sum + s.gzip, 0);
+console.log(
+  `Page JavaScript (npm run build:app): ${initial.toFixed(1)} KB gzip at load, ${lazy.toFixed(1)} KB gzip loaded on demand (the QR scanner)`
 );
