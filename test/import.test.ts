@@ -41,6 +41,31 @@ async function setup(extraSecrets: Record<string, string> = {}): Promise<{ medpl
   return { medplum, bot };
 }
 
+/** A collection Bundle of the incoming Patient `p` and resources about them. */
+function aboutP(...resources: Resource[]): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [{ resourceType: 'Patient', id: 'p', name: [{ family: 'Doe' }] } as Resource, ...resources].map(
+      (resource) => ({ resource })
+    ),
+  };
+}
+
+const asthma: Resource = {
+  resourceType: 'Condition',
+  id: 'c',
+  subject: { reference: 'Patient/p' },
+  code: { text: 'Asthma' },
+};
+const finding: Resource = {
+  resourceType: 'Observation',
+  id: 'o',
+  status: 'final',
+  code: { text: 'x' },
+  subject: { reference: 'Patient/p' },
+};
+
 async function resolveBundle(bot: BotHarness, bundle: Bundle | Resource): Promise<ResolveOutput> {
   const link = await sender.createLink({
     files: [{ content: JSON.stringify(bundle), contentType: 'application/fhir+json' }],
@@ -273,31 +298,7 @@ describe('import', () => {
 
   test('SHL_IMPORT_TYPES narrows what is imported', async () => {
     const { bot } = await setup({ SHL_IMPORT_TYPES: 'Condition, Bot' });
-    const resolved = await resolveBundle(bot, {
-      resourceType: 'Bundle',
-      type: 'collection',
-      entry: [
-        { resource: { resourceType: 'Patient', id: 'p' } },
-        {
-          resource: {
-            resourceType: 'Condition',
-            id: 'c',
-            subject: { reference: 'Patient/p' },
-            code: { text: 'Asthma' },
-          },
-        },
-        {
-          resource: {
-            resourceType: 'Observation',
-            id: 'o',
-            status: 'final',
-            code: { text: 'x' },
-            subject: { reference: 'Patient/p' },
-          },
-        },
-        { resource: { resourceType: 'Bot', id: 'b' } },
-      ],
-    });
+    const resolved = await resolveBundle(bot, aboutP(asthma, finding, { resourceType: 'Bot', id: 'b' }));
     const result = await runImport(bot, resolved, { create: resolved.patient });
     expect(result.created.map((r) => r.split('/')[0]).sort()).toEqual(['Condition', 'Patient']);
     expect(result.skipped.map((s) => s.resourceType).sort()).toEqual(['Bot', 'Observation']);
@@ -377,30 +378,7 @@ describe('import', () => {
     const { medplum, bot } = await setup();
     // The user's access policy (here: a route) refuses to create Observations.
     medplum.router.add('POST', 'Observation', () => Promise.resolve([forbidden]));
-    const resolved = await resolveBundle(bot, {
-      resourceType: 'Bundle',
-      type: 'collection',
-      entry: [
-        { resource: { resourceType: 'Patient', id: 'p' } },
-        {
-          resource: {
-            resourceType: 'Condition',
-            id: 'ok',
-            subject: { reference: 'Patient/p' },
-            code: { text: 'Asthma' },
-          },
-        },
-        {
-          resource: {
-            resourceType: 'Observation',
-            id: 'bad',
-            status: 'final',
-            code: { text: 'x' },
-            subject: { reference: 'Patient/p' },
-          },
-        },
-      ],
-    });
+    const resolved = await resolveBundle(bot, aboutP(asthma, finding));
     const output = await bot.run({
       operation: 'import',
       source: resolved.source,
@@ -413,7 +391,7 @@ describe('import', () => {
       expect(await medplum.searchResources('Condition', {})).toHaveLength(0);
     } else {
       const result = output as ImportOutput;
-      expect(result.warnings.join(' ')).toMatch(/did not accept 1 item: Observation\/bad/);
+      expect(result.warnings.join(' ')).toMatch(/did not accept 1 item: Observation\/o/);
       const onServer = [
         ...(await medplum.searchResources('Condition', {})),
         ...(await medplum.searchResources('Patient', {})),
