@@ -1,6 +1,6 @@
 /**
  * The first step: a link arrives by paste, by a USB or Bluetooth QR scanner typing into the
- * focused field (submitted on Enter, or as soon as a complete link has arrived), by a photo of
+ * focused field (submitted on Enter, or once a complete link has arrived in one fast burst), by a photo of
  * the QR code, or by the camera. What the link says (label, flags, expiry) is shown, parsed in
  * the page, before anything is sent.
  */
@@ -12,6 +12,13 @@ import type { ParsedLink } from '../../bots/shl/link';
 import { parseShl } from '../../bots/shl/link';
 
 const CameraScanner = lazy(() => import('./CameraScanner'));
+
+/** Keyboard-wedge scanners type far faster than people: at least this many keys… */
+const SCANNER_MIN_KEYS = 20;
+/** …each within this many milliseconds of the previous one. */
+const SCANNER_MAX_GAP_MS = 35;
+/** A scanned link is submitted once input has been idle this long (scanners may send no Enter). */
+const SCANNER_IDLE_MS = 300;
 
 export interface LinkInputProps {
   onSubmit: (shl: string, preview: ParsedLink) => void;
@@ -41,6 +48,7 @@ export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProp
   const [scanError, setScanError] = useState<string>();
   const field = useRef<HTMLTextAreaElement>(null);
   const preview = useMemo(() => previewLink(text), [text]);
+  const burst = useRef({ keys: 0, last: 0 });
 
   useEffect(() => {
     field.current?.focus();
@@ -52,6 +60,18 @@ export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProp
       onSubmit(value, result.parsed);
     }
   };
+
+  // A complete link typed in one fast burst came from a scanner: submit it when the burst ends.
+  useEffect(() => {
+    if (!preview.parsed || burst.current.keys < SCANNER_MIN_KEYS) {
+      return undefined;
+    }
+    const timer = setTimeout(() => {
+      burst.current.keys = 0;
+      submit();
+    }, SCANNER_IDLE_MS);
+    return () => clearTimeout(timer);
+  });
 
   return (
     <Stack>
@@ -69,8 +89,13 @@ export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProp
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey) {
             e.preventDefault();
+            burst.current.keys = 0;
             submit();
+            return;
           }
+          const now = e.timeStamp;
+          burst.current.keys = now - burst.current.last <= SCANNER_MAX_GAP_MS ? burst.current.keys + 1 : 1;
+          burst.current.last = now;
         }}
         error={preview.error}
       />

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LocalMode } from '../../app/local/local-mode';
 import { startLocalMode } from '../../app/local/local-mode';
 import { startLocalApp } from '../../app/local/vite-app';
+import QRCode from 'qrcode';
 import { writeQrVideo } from './qr-video';
 
 const SHOTS = 'test-output/screenshots';
@@ -109,6 +110,26 @@ describe('import pages in Chromium', () => {
     await page.getByLabel('Passcode', { exact: true }).fill('2468');
     await page.getByRole('button', { name: 'Open link' }).click();
     await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    await page.context().close();
+  }, 60_000);
+
+  test('a USB scanner typing the link without Enter: the link opens by itself', async () => {
+    const page = await openPage();
+    await page.getByLabel('SMART Health Link').focus();
+    await page.keyboard.type(link('Existing patient'), { delay: 2 });
+    await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    // The seeded Jessica Argonaut is found and preselected as the single certain match.
+    expect(await page.getByRole('radio', { name: /Jessica Argonaut/ }).isChecked()).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/7-scanner-certain-match.png`, fullPage: true });
+    await page.context().close();
+  }, 60_000);
+
+  test('a picture of a QR code is read', async () => {
+    const page = await openPage();
+    const picture = 'test-output/qr.png';
+    await QRCode.toFile(picture, link('Long-lived link'), { errorCorrectionLevel: 'M', width: 600 });
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page.getByLabel('Link details').getByText('Long-lived link').waitFor({ timeout: 30_000 });
     await page.context().close();
   }, 60_000);
 
