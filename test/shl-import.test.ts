@@ -181,12 +181,34 @@ describe('resolve', () => {
   });
 
   test('location files are fetched, several files of several types are reported', async () => {
+    sender.serve(
+      '/fhir/Condition',
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          {
+            fullUrl: `${sender.origin}/fhir/Condition/api-1`,
+            resource: {
+              resourceType: 'Condition',
+              id: 'api-1',
+              subject: { reference: 'Patient/p1' },
+              code: { text: 'Asthma' },
+            },
+          },
+        ],
+      })
+    );
     const link = await sender.createLink({
       files: [
         { content: bundle(observation('o1')), contentType: FHIR, delivery: 'location', zip: true },
         { content: JSON.stringify(observation('o9')), contentType: FHIR, delivery: 'location', cty: null },
         {
-          content: JSON.stringify({ access_token: 'secret-token-123', aud: 'https://fhir.example' }),
+          content: JSON.stringify({
+            access_token: 'secret-token-123',
+            aud: `${sender.origin}/fhir`,
+            query: ['Condition?patient=p1'],
+          }),
           contentType: 'application/smart-api-access',
         },
         { content: '{"x":1}', contentType: 'application/x-unknown' },
@@ -197,10 +219,12 @@ describe('resolve', () => {
     expect(result.files.map((f) => [f.contentType, f.status, f.resourceCount])).toEqual([
       [FHIR, 'ok', 2],
       [FHIR, 'ok', 1],
-      ['application/smart-api-access', 'skipped', 0],
+      ['application/smart-api-access', 'ok', 1],
       ['application/x-unknown', 'skipped', 0],
     ]);
-    expect(result.resources).toHaveLength(3);
+    expect(result.resources).toHaveLength(4);
+    // The API's Condition names the link's Patient: its reference is rewritten like any other.
+    expect(result.resources.find((r) => r.id === 'api-1')).toMatchObject({ subject: { reference: 'Patient/p1' } });
     expect(sender.requests.findLast((r) => r.method === 'POST')?.body).toMatchObject({ recipient: 'Dr. Input' });
   });
 

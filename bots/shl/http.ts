@@ -81,6 +81,7 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
   let url = typeof input === 'string' ? parseUrl(input) : input;
   let method = init.method ?? 'GET';
   let body = init.body;
+  let headers = init.headers ?? {};
   for (let hop = 0; ; hop++) {
     checkUrl(url, ctx.allowHosts);
     const timeoutMs = Math.min(ctx.limits.requestTimeoutMs, ctx.deadline - ctx.platform.now());
@@ -93,7 +94,7 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
     const response = await ctx.platform.transport({
       method,
       url,
-      headers: { ...init.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body,
       timeoutMs,
       maxBytes: init.maxBytes ?? ctx.limits.maxResponseBytes,
@@ -109,7 +110,12 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
     if (hop >= ctx.limits.maxRedirects) {
       throw new ShlError('fetch-failed', `${url.host} redirected more than ${ctx.limits.maxRedirects} times.`);
     }
-    url = parseUrl(location, url);
+    const next = parseUrl(location, url);
+    if (next.origin !== url.origin) {
+      // A bearer token is for the server it was issued for: never forwarded to another origin.
+      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+    }
+    url = next;
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = 'GET';
       body = undefined;

@@ -4,6 +4,7 @@
  * network, inflate and crypto come in through `Platform`.
  */
 import type { Patient, Resource } from '@medplum/fhirtypes';
+import { fetchApiData, readApiAccess } from './api-access';
 import { encodeUtf8, toHex } from './base64url';
 import type { ResourceGroup } from './bundle-entries';
 import { collectGroups } from './bundle-entries';
@@ -70,6 +71,7 @@ interface FileContent {
   groups: ResourceGroup[];
   /** Each card's report and the range of `groups` its bundle became. */
   cards: { report: HealthCardResult; groupStart: number; groupCount: number }[];
+  warnings?: string[];
 }
 
 const NO_LONGER_VALID = 'no-longer-valid';
@@ -121,6 +123,9 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
     }
   }
 
+  for (const content of contents) {
+    warnings.push(...(content.warnings ?? []));
+  }
   const failed = contents.filter((c) => c.report.status === 'failed');
   if (failed.length > 0) {
     warnings.push(`${failed.length} of ${contents.length} files could not be read; the rest is shown.`);
@@ -303,12 +308,29 @@ async function readFile(
       const message = cards.map((c) => c.report.message).join(' ');
       return { report: { contentType, status: 'ok', message, resourceCount }, groups, cards: results };
     }
-    case API_ACCESS:
-      return skippedFile(
-        file,
-        'This file grants access to a FHIR API at the sender. Reading data through it is not supported yet; the rest of the link was read.',
-        contentType
-      );
+    case API_ACCESS: {
+      const access = readApiAccess(content);
+      if (!access) {
+        return failedFile(file, 'The API access file has no token or no "aud" address.', contentType);
+      }
+      const { contents, warnings } = await fetchApiData(ctx, access);
+      const groups = contents.flatMap((c) => collectGroups(c) ?? []);
+      const resourceCount = countEntries(groups);
+      const reached = contents.length > 0;
+      return {
+        report: {
+          contentType,
+          status: reached ? 'ok' : 'failed',
+          message: reached
+            ? `Read ${resourceCount} resources from the sender's FHIR API at ${access.aud.host}.`
+            : `The sender's FHIR API at ${access.aud.host} could not be read.`,
+          resourceCount,
+        },
+        groups,
+        cards: [],
+        warnings,
+      };
+    }
     default:
       return skippedFile(file, `Files of type ${contentType} are not supported; it was skipped.`, contentType);
   }
