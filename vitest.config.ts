@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['bots/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // The Chromium tests run on their own: npm run test:browser (vitest.browser.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**'],
     setupFiles: ['test/app/setup.ts'],
     environment: 'node',
     testTimeout: 20_000,
