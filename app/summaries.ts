@@ -42,9 +42,22 @@ function date(r: Loose): string | undefined {
   return period?.start?.slice(0, 10);
 }
 
+const ENDPOINT_KINDS: Record<string, string> = {
+  'shl-interactive-experience': 'Interactive web page offered by the sender',
+  'SMART-on-FHIR': 'SMART on FHIR connection offered by the sender',
+};
+
 /** Title and details of a resource for people. */
 export function summarize(resource: Resource): { title: string; details: string[] } {
   const r = resource as unknown as Loose;
+  if (resource.resourceType === 'Endpoint') {
+    const code = (r.connectionType as { code?: string } | undefined)?.code ?? '';
+    // Shown as text, never followed automatically.
+    return {
+      title: ENDPOINT_KINDS[code] ?? `Endpoint (${code || 'unknown kind'})`,
+      details: [typeof r.address === 'string' ? r.address : ''],
+    };
+  }
   const title =
     concept(r.code) ??
     concept(r.vaccineCode) ??

@@ -17,7 +17,7 @@ import type { MockClient } from '@medplum/mock';
 import { forbidden } from '@medplum/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImportOutput } from '../bots/import/import';
-import { PATIENT_SHARED_TAG } from '../bots/import/transaction';
+import { ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../bots/import/transaction';
 import type { ResolveOutput } from '../bots/shl-import';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
@@ -294,6 +294,25 @@ describe('import', () => {
     expect(result.skipped[0]?.reason).toMatch(/not patient data/);
     expect(result.created.map((r) => r.split('/')[0]).sort()).toEqual(['Condition', 'Patient']);
     expect(await medplum.searchResources('Subscription', {})).toHaveLength(0);
+  });
+
+  test('an Endpoint offered by the link is imported tied to the patient, and never followed', async () => {
+    const { medplum, bot } = await setup();
+    const endpoint: Resource = {
+      resourceType: 'Endpoint',
+      id: 'e',
+      status: 'active',
+      connectionType: { system: 'https://smarthealthit.org', code: 'shl-interactive-experience' },
+      payloadType: [{ text: 'web page' }],
+      address: 'https://sender.example/visit',
+    };
+    const resolved = await resolveBundle(bot, aboutP(endpoint));
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    const stored = (await medplum.searchResources('Endpoint', {}))[0];
+    expect(stored?.address).toBe('https://sender.example/visit');
+    expect(stored?.extension).toEqual([
+      { url: ENDPOINT_PATIENT_EXTENSION, valueReference: { reference: result.patient.reference } },
+    ]);
   });
 
   test('SHL_IMPORT_TYPES narrows what is imported', async () => {

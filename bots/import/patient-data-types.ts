@@ -19,6 +19,7 @@ export const PATIENT_DATA_TYPES: ReadonlySet<string> = new Set([
   'DiagnosticReport',
   'DocumentReference',
   'Encounter',
+  'Endpoint',
   'ExplanationOfBenefit',
   'FamilyMemberHistory',
   'Goal',

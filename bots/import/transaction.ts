@@ -18,6 +18,12 @@ export const PATIENT_SHARED_TAG = {
   display: 'Patient Shared',
 };
 
+/**
+ * The extension that ties an imported `Endpoint` (a SMART-on-FHIR connection offer or an
+ * interactive experience the link carried) to the patient: Endpoint has no patient element.
+ */
+export const ENDPOINT_PATIENT_EXTENSION = 'https://smarthealthit.org/shl-import/StructureDefinition/endpoint-patient';
+
 /** The tag system of the content hash that deduplicates resources nothing else identifies. */
 export const CONTENT_HASH_SYSTEM = 'https://smarthealthit.org/shl/import-content-hash';
 
@@ -136,6 +142,12 @@ export function planImport(input: ImportPlanInput): ImportPlan {
 
   const resourceEntries: BundleEntry[] = imported.map(({ key, resource }) => {
     const prepared = prepare(resource);
+    if (prepared.resourceType === 'Endpoint' && input.subject) {
+      prepared.extension = [
+        ...(prepared.extension ?? []).filter((e) => e.url !== ENDPOINT_PATIENT_EXTENSION),
+        { url: ENDPOINT_PATIENT_EXTENSION, valueReference: { reference: input.subject } },
+      ];
+    }
     let condition = ifNoneExistFor(prepared, searchPatient);
     if (!condition) {
       // Nothing identifies it: the same content (links aside) is the same resource.

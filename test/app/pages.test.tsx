@@ -239,3 +239,32 @@ describe('ReviewStep', () => {
     await waitFor(() => expect(imported).toHaveLength(2));
   });
 });
+
+describe('summaries', () => {
+  test('an Endpoint is shown for what it is, its address as text', () => {
+    render(
+      <MantineProvider>
+        <ReviewStep
+          resolved={resolved({
+            resources: [
+              patient,
+              {
+                resourceType: 'Endpoint',
+                id: 'e',
+                status: 'active',
+                connectionType: { code: 'SMART-on-FHIR' },
+                payloadType: [],
+                address: 'https://ehr.example/fhir',
+              },
+            ],
+          })}
+          onImport={() => undefined}
+          onBack={() => undefined}
+        />
+      </MantineProvider>
+    );
+    expect(screen.getByText('SMART on FHIR connection offered by the sender')).toBeInTheDocument();
+    expect(screen.getByText('https://ehr.example/fhir')).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /ehr.example/ })).toBeNull();
+  });
+});
