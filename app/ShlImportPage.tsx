@@ -3,7 +3,7 @@
  * The link and passcode stay in this page's memory only until the resolve answers, and leave
  * it sealed to the bot's key.
  */
-import { Alert, Button, Loader, Stack, Stepper, Text, Title } from '@mantine/core';
+import { Alert, Loader, Stack, Stepper, Text, Title } from '@mantine/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { useMedplum } from '@medplum/react-hooks';
 import type { JSX } from 'react';
@@ -193,11 +193,6 @@ export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Eleme
         />
       )}
       {step === 'done' && result && <DoneStep result={result} onAnother={reset} />}
-      {step === 'link' && resolved === undefined && error?.code === 'rate-limited' && (
-        <Button variant="default" onClick={reset}>
-          Try again
-        </Button>
-      )}
     </Stack>
   );
 }
