@@ -127,7 +127,7 @@ describe('import pages in Chromium', () => {
   test('a picture of a QR code is read', async () => {
     const page = await openPage();
     const picture = 'test-output/qr.png';
-    await QRCode.toFile(picture, link('Long-lived link'), { errorCorrectionLevel: 'M', width: 600 });
+    await QRCode.toFile(picture, link('Long-lived link'), { errorCorrectionLevel: 'L', width: 1000, margin: 4 });
     await page.locator('input[type=file]').setInputFiles(picture);
     await page.getByLabel('Link details').getByText('Long-lived link').waitFor({ timeout: 30_000 });
     await page.context().close();
