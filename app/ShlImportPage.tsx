@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImportOutput } from '../bots/import/import';
 import type { ResolveOutput } from '../bots/shl-import';
 import type { BotRef } from './bot-client';
-import { BotError, importReviewed, resolveLink } from './bot-client';
+import { BotError, importReviewed, resolveLink, resolveSealed } from './bot-client';
 import { DoneStep } from './components/DoneStep';
 import { LinkInput } from './components/LinkInput';
 import { PasscodeStep } from './components/PasscodeStep';
@@ -25,6 +25,10 @@ export interface ShlImportPageProps {
   bot: BotRef;
   /** Sent to the sender as `recipient` (default: the bot's setting, else the project name). */
   recipient?: string;
+  /** Input sealed earlier (a check-in Task's): the page starts by resolving it. */
+  sealed?: string;
+  /** Called once the import is done. */
+  onImported?: (result: ImportOutput) => void;
 }
 
 type Step = 'link' | 'passcode' | 'resolving' | 'patient' | 'review' | 'importing' | 'done';
@@ -48,9 +52,9 @@ const STEP_TITLES: Record<Step, string> = {
   done: 'Done',
 };
 
-export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Element {
+export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportPageProps): JSX.Element {
   const medplum = useMedplum();
-  const [step, setStep] = useState<Step>('link');
+  const [step, setStep] = useState<Step>(sealed ? 'resolving' : 'link');
   const [error, setError] = useState<{ code: string; message: string; remainingAttempts?: number }>();
   const [resolved, setResolved] = useState<ResolveOutput>();
   const [choice, setChoice] = useState<PatientChoice>();
@@ -61,6 +65,14 @@ export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Eleme
   useEffect(() => {
     heading.current?.focus();
   }, [step]);
+
+  const opened = useRef(false);
+  useEffect(() => {
+    if (sealed && !opened.current) {
+      opened.current = true;
+      open();
+    }
+  });
 
   const reset = (): void => {
     link.current = undefined;
@@ -73,13 +85,16 @@ export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Eleme
 
   const open = (passcode?: string): void => {
     const shl = link.current;
-    if (!shl) {
+    if (!shl && !sealed) {
       reset();
       return;
     }
     setError(undefined);
     setStep('resolving');
-    resolveLink(medplum, bot, { shl, ...(passcode && { passcode }) }, recipient)
+    (shl
+      ? resolveLink(medplum, bot, { shl, ...(passcode && { passcode }) }, recipient)
+      : resolveSealed(medplum, bot, sealed as string, recipient)
+    )
       .then((output) => {
         link.current = undefined;
         setResolved(output);
@@ -117,6 +132,7 @@ export function ShlImportPage({ bot, recipient }: ShlImportPageProps): JSX.Eleme
       .then((output) => {
         setResult(output);
         setStep('done');
+        onImported?.(output);
       })
       .catch((err: unknown) => {
         setError(

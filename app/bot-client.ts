@@ -5,6 +5,7 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import type { CheckInOutput } from '../bots/import/check-in';
 import type { ImportOutput, ImportSource } from '../bots/import/import';
 import type { ErrorOutput, PublicKeyOutput, ResolveOutput } from '../bots/shl-import';
 import { sealForBot } from './sealing';
@@ -27,6 +28,12 @@ async function execute<T>(medplum: MedplumClient, bot: BotRef, input: Record<str
   return output;
 }
 
+/** Seals the link (and passcode) to the bot's current key. */
+async function seal(medplum: MedplumClient, bot: BotRef, link: { shl: string; passcode?: string }): Promise<string> {
+  const { jwk } = await execute<PublicKeyOutput>(medplum, bot, { operation: 'public-key' });
+  return sealForBot(jwk, link);
+}
+
 /** Seals the link (and passcode) to the bot's current key and resolves it. */
 export async function resolveLink(
   medplum: MedplumClient,
@@ -34,9 +41,26 @@ export async function resolveLink(
   link: { shl: string; passcode?: string },
   recipient?: string
 ): Promise<ResolveOutput> {
-  const { jwk } = await execute<PublicKeyOutput>(medplum, bot, { operation: 'public-key' });
-  const sealed = await sealForBot(jwk, link);
+  return resolveSealed(medplum, bot, await seal(medplum, bot, link), recipient);
+}
+
+/** Resolves input sealed earlier (a check-in Task holds one). */
+export function resolveSealed(
+  medplum: MedplumClient,
+  bot: BotRef,
+  sealed: string,
+  recipient?: string
+): Promise<ResolveOutput> {
   return execute<ResolveOutput>(medplum, bot, { operation: 'resolve', sealed, ...(recipient && { recipient }) });
+}
+
+/** A kiosk check-in: imported unattended, or queued for staff. */
+export async function checkInLink(
+  medplum: MedplumClient,
+  bot: BotRef,
+  link: { shl: string; passcode?: string }
+): Promise<CheckInOutput> {
+  return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await seal(medplum, bot, link) });
 }
 
 export function importReviewed(

@@ -14,7 +14,9 @@ export { PasscodeStep } from './components/PasscodeStep';
 export { PatientStep } from './components/PatientStep';
 export { ReviewStep } from './components/ReviewStep';
 export { DoneStep } from './components/DoneStep';
-export { importReviewed, resolveLink, BotError } from './bot-client';
+export { KioskPage } from './KioskPage';
+export { ReviewQueuePage } from './ReviewQueuePage';
+export { checkInLink, importReviewed, resolveLink, resolveSealed, BotError } from './bot-client';
 export type { BotRef } from './bot-client';
 
 export interface ShlImportRoute {

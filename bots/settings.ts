@@ -20,6 +20,8 @@ export interface BotSettings {
   importTypes: ReadonlySet<string>;
   /** Largest inline attachment `import` turns into a Binary. */
   maxAttachmentBytes: number;
+  /** Kiosk check-ins may import without staff (a single certain match only). */
+  kioskUnattended: boolean;
 }
 
 const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -54,6 +56,8 @@ export function readSettings(secrets: Record<string, ProjectSetting> | undefined
     limits,
     importTypes: allowedTypes(text('SHL_IMPORT_TYPES')),
     maxAttachmentBytes: positive(text('SHL_MAX_ATTACHMENT_BYTES')) ?? DEFAULT_MAX_ATTACHMENT_BYTES,
+    kioskUnattended:
+      text('SHL_KIOSK_UNATTENDED')?.toLowerCase() === 'true' || secrets?.SHL_KIOSK_UNATTENDED?.valueBoolean === true,
   };
 }
 

@@ -8,11 +8,15 @@
  *   that match it.
  * - `import`: files reviewed resources under the chosen or a new Patient in one transaction,
  *   with a Provenance of the link.
+ * - `check-in`: a kiosk's resolve that imports unattended only for a single certain match (when
+ *   the project allows it), else queues a Task for staff; answers no health data.
  *
  * Nothing here logs or returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
+import type { CheckInOutput } from './import/check-in';
+import { checkIn } from './import/check-in';
 import type { ImportOutput } from './import/import';
 import { importResources, readImportRequest } from './import/import';
 import type { PatientMatch } from './matching/match';
@@ -42,7 +46,7 @@ export interface ErrorOutput {
   error: { code: ShlErrorCode; message: string; remainingAttempts?: number; retryAfter?: number };
 }
 
-export type BotOutput = PublicKeyOutput | ResolveOutput | ImportOutput | ErrorOutput;
+export type BotOutput = PublicKeyOutput | ResolveOutput | ImportOutput | CheckInOutput | ErrorOutput;
 
 const platform: Platform = createNodePlatform();
 
@@ -70,6 +74,16 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
         return { jwk: (await sealingKey(settings.importKey)).publicJwk };
       case 'resolve':
         return await resolve(medplum, input, settings);
+      case 'check-in': {
+        const resolved = await resolve(medplum, input, settings);
+        return await checkIn(medplum, input.sealed as string, resolved, settings.kioskUnattended, {
+          allowedTypes: settings.importTypes,
+          maxAttachmentBytes: settings.maxAttachmentBytes,
+          randomUUID: platform.randomId,
+          now: platform.now,
+          ...(event.requester && { requester: event.requester }),
+        });
+      }
       case 'import':
         return await importResources(medplum, readImportRequest(input), {
           allowedTypes: settings.importTypes,
@@ -81,7 +95,7 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
       default:
         throw new ShlError(
           'invalid-input',
-          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve or import.`
+          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve, import or check-in.`
         );
     }
   } catch (err) {

@@ -5,7 +5,7 @@
  */
 import '@mantine/core/styles.css';
 import '@medplum/react/styles.css';
-import { AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
+import { Anchor, AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
 import { MedplumClient } from '@medplum/core';
 import { SignInForm } from '@medplum/react';
 import { MedplumProvider, useMedplumProfile } from '@medplum/react-hooks';
@@ -13,6 +13,8 @@ import type { JSX } from 'react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { BotRef } from '../bot-client';
+import { KioskPage } from '../KioskPage';
+import { ReviewQueuePage } from '../ReviewQueuePage';
 import { ShlImportPage } from '../ShlImportPage';
 import { DemoLinks } from './DemoLinks';
 
@@ -34,6 +36,23 @@ function botRef(): BotRef {
   return { system, value };
 }
 
+/** The page for the path: the import page, the kiosk (`/kiosk`) or the review queue (`/queue`). */
+function Page(): JSX.Element {
+  const path = window.location.pathname;
+  if (path.startsWith('/kiosk')) {
+    return <KioskPage bot={botRef()} />;
+  }
+  if (path.startsWith('/queue')) {
+    return <ReviewQueuePage bot={botRef()} />;
+  }
+  return (
+    <>
+      <ShlImportPage bot={botRef()} />
+      {localMode && <DemoLinks />}
+    </>
+  );
+}
+
 function Shell(): JSX.Element {
   const profile = useMedplumProfile();
   return (
@@ -43,15 +62,17 @@ function Shell(): JSX.Element {
           <Title order={1} size="h4">
             SMART Health Link import
           </Title>
-          {localMode && <Text size="sm">Local mode: demo data only</Text>}
+          <Group>
+            <Anchor href="/">Import</Anchor>
+            <Anchor href="/queue">Check-ins to review</Anchor>
+            <Anchor href="/kiosk">Kiosk</Anchor>
+            {localMode && <Text size="sm">Local mode: demo data only</Text>}
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Main>
         {profile ? (
-          <>
-            <ShlImportPage bot={botRef()} />
-            {localMode && <DemoLinks />}
-          </>
+          <Page />
         ) : (
           <SignInForm onSuccess={() => window.location.reload()}>
             <Title order={2}>Sign in to import health links</Title>

@@ -1,0 +1,116 @@
+/**
+ * Kiosk check-in for patients: scan or paste your link (and passcode). The data is imported
+ * unattended only when the project allows it and one existing record is a certain match;
+ * otherwise staff get a Task. The screen shows no health data, and resets for the next person.
+ */
+import { Alert, Button, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { useMedplum } from '@medplum/react-hooks';
+import type { JSX } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { BotRef } from './bot-client';
+import { BotError, checkInLink } from './bot-client';
+import { LinkInput } from './components/LinkInput';
+import { errorTitle } from './error-messages';
+
+type State = 'link' | 'passcode' | 'sending' | 'thanks' | 'error';
+
+/** The next person gets a fresh screen after this long. */
+const RESET_AFTER_MS = 15_000;
+
+export function KioskPage({ bot }: { bot: BotRef }): JSX.Element {
+  const medplum = useMedplum();
+  const [state, setState] = useState<State>('link');
+  const [message, setMessage] = useState('');
+  const [passcode, setPasscode] = useState('');
+  const link = useRef<string | undefined>(undefined);
+
+  useEffect(() => {
+    if (state !== 'thanks' && state !== 'error') {
+      return undefined;
+    }
+    const timer = setTimeout(() => {
+      link.current = undefined;
+      setPasscode('');
+      setState('link');
+    }, RESET_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [state]);
+
+  const send = (code?: string): void => {
+    const shl = link.current;
+    if (!shl) {
+      return;
+    }
+    setState('sending');
+    checkInLink(medplum, bot, { shl, ...(code && { passcode: code }) })
+      .then((result) => {
+        link.current = undefined;
+        setPasscode('');
+        setMessage(
+          result.status === 'imported'
+            ? 'Thank you. Your health information was added to your record.'
+            : 'Thank you. A staff member will review your health information with you.'
+        );
+        setState('thanks');
+      })
+      .catch((err: unknown) => {
+        setMessage(
+          err instanceof BotError
+            ? `${errorTitle(err.error.code)}. ${err.error.message}`
+            : 'Something went wrong. Please ask at the desk.'
+        );
+        setState(err instanceof BotError && err.error.code === 'passcode-invalid' ? 'passcode' : 'error');
+      });
+  };
+
+  return (
+    <Stack maw={640} mx="auto" p="md">
+      <Title order={1} size="h2">
+        Check in with your SMART Health Link
+      </Title>
+      {state === 'link' && (
+        <LinkInput
+          onSubmit={(shl, preview) => {
+            link.current = shl;
+            if (preview.flags.has('P')) {
+              setState('passcode');
+            } else {
+              send();
+            }
+          }}
+        />
+      )}
+      {state === 'passcode' && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            send(passcode);
+          }}
+        >
+          <Stack>
+            {message && (
+              <Alert color="red" role="alert">
+                {message}
+              </Alert>
+            )}
+            <PasswordInput
+              label="Passcode"
+              value={passcode}
+              onChange={(e) => setPasscode(e.currentTarget.value)}
+              autoFocus
+            />
+            <Button type="submit" disabled={!passcode}>
+              Check in
+            </Button>
+          </Stack>
+        </form>
+      )}
+      {state === 'sending' && <Text role="status">Sending your information…</Text>}
+      {(state === 'thanks' || state === 'error') && (
+        <Alert color={state === 'thanks' ? 'green' : 'red'} role="status">
+          {message}
+        </Alert>
+      )}
+    </Stack>
+  );
+}
