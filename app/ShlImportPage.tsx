@@ -3,7 +3,7 @@
  * The link and passcode stay in this page's memory only until the resolve answers, and leave
  * it sealed to the bot's key.
  */
-import { Alert, Loader, Stack, Stepper, Text, Title } from '@mantine/core';
+import { Alert, Group, Loader, Radio, Stack, Stepper, Text, Title } from '@mantine/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { useMedplum } from '@medplum/react-hooks';
 import type { JSX } from 'react';
@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImportOutput } from '../bots/import/import';
 import type { ResolveOutput } from '../bots/shl-import';
 import type { BotRef } from './bot-client';
-import { BotError, importReviewed, resolveLink, resolveSealed } from './bot-client';
+import { BotError, importReviewed, resolveSealed, sealLink } from './bot-client';
 import { DoneStep } from './components/DoneStep';
 import { LinkInput } from './components/LinkInput';
 import { PasscodeStep } from './components/PasscodeStep';
@@ -60,6 +60,9 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
   const [choice, setChoice] = useState<PatientChoice>();
   const [result, setResult] = useState<ImportOutput>();
   const link = useRef<string | undefined>(undefined);
+  /** The input sealed for resolve: ciphertext, kept only to follow a long-lived link. */
+  const sealedInput = useRef<string | undefined>(sealed);
+  const [follow, setFollow] = useState<'no' | 'review' | 'auto'>('no');
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -91,10 +94,11 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
     }
     setError(undefined);
     setStep('resolving');
-    (shl
-      ? resolveLink(medplum, bot, { shl, ...(passcode && { passcode }) }, recipient)
-      : resolveSealed(medplum, bot, sealed as string, recipient)
-    )
+    (shl ? sealLink(medplum, bot, { shl, ...(passcode && { passcode }) }) : Promise.resolve(sealed as string))
+      .then((input) => {
+        sealedInput.current = input;
+        return resolveSealed(medplum, bot, input, recipient);
+      })
       .then((output) => {
         link.current = undefined;
         setResolved(output);
@@ -123,11 +127,14 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
       return;
     }
     setStep('importing');
+    const following =
+      follow !== 'no' && sealedInput.current ? { sealed: sealedInput.current, auto: follow === 'auto' } : undefined;
     importReviewed(medplum, bot, {
       source: resolved.source,
       resources,
       patient: choice,
       ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
+      ...(following && { follow: following }),
     })
       .then((output) => {
         setResult(output);
@@ -201,12 +208,27 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
         />
       )}
       {(step === 'review' || step === 'importing') && resolved && (
-        <ReviewStep
-          resolved={resolved}
-          onImport={runImport}
-          onBack={() => setStep('patient')}
-          importing={step === 'importing'}
-        />
+        <>
+          {resolved.source.flags.includes('L') && (
+            <Radio.Group
+              label="This link may get new content. Keep following it?"
+              value={follow}
+              onChange={(value) => setFollow(value as 'no' | 'review' | 'auto')}
+            >
+              <Group mt="xs">
+                <Radio value="no" label="No" />
+                <Radio value="review" label="Yes, queue changes for review" />
+                <Radio value="auto" label="Yes, import changes directly" />
+              </Group>
+            </Radio.Group>
+          )}
+          <ReviewStep
+            resolved={resolved}
+            onImport={runImport}
+            onBack={() => setStep('patient')}
+            importing={step === 'importing'}
+          />
+        </>
       )}
       {step === 'done' && result && <DoneStep result={result} onAnother={reset} />}
     </Stack>

@@ -29,7 +29,11 @@ async function execute<T>(medplum: MedplumClient, bot: BotRef, input: Record<str
 }
 
 /** Seals the link (and passcode) to the bot's current key. */
-async function seal(medplum: MedplumClient, bot: BotRef, link: { shl: string; passcode?: string }): Promise<string> {
+export async function sealLink(
+  medplum: MedplumClient,
+  bot: BotRef,
+  link: { shl: string; passcode?: string }
+): Promise<string> {
   const { jwk } = await execute<PublicKeyOutput>(medplum, bot, { operation: 'public-key' });
   return sealForBot(jwk, link);
 }
@@ -41,7 +45,7 @@ export async function resolveLink(
   link: { shl: string; passcode?: string },
   recipient?: string
 ): Promise<ResolveOutput> {
-  return resolveSealed(medplum, bot, await seal(medplum, bot, link), recipient);
+  return resolveSealed(medplum, bot, await sealLink(medplum, bot, link), recipient);
 }
 
 /** Resolves input sealed earlier (a check-in Task holds one). */
@@ -60,7 +64,7 @@ export async function checkInLink(
   bot: BotRef,
   link: { shl: string; passcode?: string }
 ): Promise<CheckInOutput> {
-  return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await seal(medplum, bot, link) });
+  return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, link) });
 }
 
 export function importReviewed(
@@ -73,5 +77,5 @@ export function importReviewed(
     subject?: string;
   }
 ): Promise<ImportOutput> {
-  return execute<ImportOutput>(medplum, bot, { operation: 'import', ...request });
+  return execute<ImportOutput & { following?: string }>(medplum, bot, { operation: 'import', ...request });
 }

@@ -8,6 +8,7 @@
  *   that match it.
  * - `import`: files reviewed resources under the chosen or a new Patient in one transaction,
  *   with a Provenance of the link.
+ * - `poll` (also a cron run): asks followed long-lived links again (see import/follow.ts).
  * - `check-in`: a kiosk's resolve that imports unattended only for a single certain match (when
  *   the project allows it), else queues a Task for staff; answers no health data.
  *
@@ -17,7 +18,9 @@ import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
 import type { CheckInOutput } from './import/check-in';
 import { checkIn } from './import/check-in';
-import type { ImportOutput } from './import/import';
+import type { PollReport } from './import/follow';
+import { pollFollowed, startFollowing } from './import/follow';
+import type { ImportOutput, ImportSettings } from './import/import';
 import { importResources, readImportRequest } from './import/import';
 import type { PatientMatch } from './matching/match';
 import { findMatches } from './matching/match';
@@ -46,7 +49,8 @@ export interface ErrorOutput {
   error: { code: ShlErrorCode; message: string; remainingAttempts?: number; retryAfter?: number };
 }
 
-export type BotOutput = PublicKeyOutput | ResolveOutput | ImportOutput | CheckInOutput | ErrorOutput;
+export type BotOutput =
+  PublicKeyOutput | ResolveOutput | (ImportOutput & { following?: string }) | CheckInOutput | PollReport | ErrorOutput;
 
 const platform: Platform = createNodePlatform();
 
@@ -76,31 +80,70 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
         return await resolve(medplum, input, settings);
       case 'check-in': {
         const resolved = await resolve(medplum, input, settings);
-        return await checkIn(medplum, input.sealed as string, resolved, settings.kioskUnattended, {
-          allowedTypes: settings.importTypes,
-          maxAttachmentBytes: settings.maxAttachmentBytes,
-          randomUUID: platform.randomId,
-          now: platform.now,
-          ...(event.requester && { requester: event.requester }),
-        });
+        return await checkIn(
+          medplum,
+          input.sealed as string,
+          resolved,
+          settings.kioskUnattended,
+          importSettings(settings, event)
+        );
       }
-      case 'import':
-        return await importResources(medplum, readImportRequest(input), {
-          allowedTypes: settings.importTypes,
-          maxAttachmentBytes: settings.maxAttachmentBytes,
-          randomUUID: platform.randomId,
+      case 'import': {
+        const request = readImportRequest(input);
+        const result = await importResources(medplum, request, importSettings(settings, event));
+        const follow = readFollow(input.follow);
+        if (follow && result.patient.reference.startsWith('Patient/')) {
+          // The link as it stands now: later polls act only on changes.
+          const current = await resolve(medplum, { sealed: follow.sealed }, settings);
+          const following = await startFollowing(
+            medplum,
+            follow.sealed,
+            result.patient.reference,
+            current,
+            follow.auto,
+            platform.now()
+          );
+          return { ...result, following };
+        }
+        return result;
+      }
+      case 'poll':
+        return await pollFollowed(medplum, {
+          resolveSealed: (sealed) => resolve(medplum, { sealed }, settings),
+          importResources: (request) => importResources(medplum, request, importSettings(settings, event)),
           now: platform.now,
-          ...(event.requester && { requester: event.requester }),
         });
       default:
         throw new ShlError(
           'invalid-input',
-          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve, import or check-in.`
+          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve, import, check-in or poll.`
         );
     }
   } catch (err) {
     return { error: toErrorBody(err) };
   }
+}
+
+function importSettings(settings: BotSettings, event: BotEvent): ImportSettings {
+  return {
+    allowedTypes: settings.importTypes,
+    maxAttachmentBytes: settings.maxAttachmentBytes,
+    randomUUID: platform.randomId,
+    now: platform.now,
+    ...(event.requester && { requester: event.requester }),
+  };
+}
+
+/** `import`'s optional `follow`: keep following the link (sealed, as resolve received it). */
+function readFollow(value: unknown): { sealed: string; auto: boolean } | undefined {
+  const follow = value as { sealed?: unknown; auto?: unknown } | undefined;
+  if (follow === undefined) {
+    return undefined;
+  }
+  if (typeof follow.sealed !== 'string') {
+    throw new ShlError('invalid-input', '"follow" must hold the sealed link: {"sealed": "…", "auto": false}.');
+  }
+  return { sealed: follow.sealed, auto: follow.auto === true };
 }
 
 function readInput(input: unknown): Record<string, unknown> {
@@ -114,6 +157,10 @@ function readInput(input: unknown): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ShlError('invalid-input', 'The bot expects a JSON object with an "operation" field.');
+  }
+  // A cron run (Bot.cronString) hands the bot its own Bot resource: that means poll.
+  if ((value as { resourceType?: unknown }).resourceType === 'Bot') {
+    return { operation: 'poll' };
   }
   return value as Record<string, unknown>;
 }

@@ -9,6 +9,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHECK_IN_TASK_CODE } from '../../bots/import/check-in';
+import { FOLLOW_TASK_CODE } from '../../bots/import/follow';
 import { KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
 import { createFhirServer } from '../../app/local/fhir-server';
@@ -107,6 +108,25 @@ describe('ReviewQueuePage', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Import 1 resource' }));
     await waitFor(async () => {
       expect((await medplum.readResource('Task', task.id)).status).toBe('completed');
+    });
+  });
+});
+
+describe('followed links', () => {
+  test('staff can stop following a link from the queue', async () => {
+    const medplum = createFhirServer();
+    const task = await medplum.createResource<Task>({
+      resourceType: 'Task',
+      status: 'in-progress',
+      intent: 'order',
+      code: { coding: [FOLLOW_TASK_CODE] },
+      description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
+    });
+    withBot(medplum, () => ({}));
+    show(medplum, <ReviewQueuePage bot="shl-import" />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Stop following' }));
+    await waitFor(async () => {
+      expect((await medplum.readResource('Task', task.id)).status).toBe('cancelled');
     });
   });
 });

@@ -132,6 +132,30 @@ describe('ShlImportPage', () => {
     });
   });
 
+  test('an L link offers to keep following it; the choice is sent with the sealed input', async () => {
+    const shl = encodeShlink({ url: 'https://sender.example/m', key: KEY, flag: 'L' });
+    const output: ImportOutput = {
+      patient: { reference: 'Patient/new-1' },
+      created: ['Patient/new-1'],
+      existing: [],
+      skipped: [],
+      warnings: [],
+    };
+    const { inputs } = renderPage((input) =>
+      input.operation === 'resolve' ? resolved({ source: { ...resolved().source, flags: 'L' } }) : output
+    );
+    paste(shl);
+    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Continue to review' }));
+    fireEvent.click(await screen.findByLabelText('Yes, queue changes for review'));
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
+    await screen.findByText(/created/);
+    const sent = inputs.find((i) => i.operation === 'import') as { follow?: { sealed: string; auto: boolean } };
+    expect(sent.follow?.auto).toBe(false);
+    expect(sent.follow?.sealed).toBe(inputs.find((i) => i.operation === 'resolve')?.sealed);
+    expect(JSON.stringify(inputs)).not.toContain(KEY);
+  });
+
   test('a passcode link asks for the passcode, shows attempts left after a wrong one, and never retries', async () => {
     const shl = encodeShlink({ url: 'https://sender.example/m', key: KEY, flag: 'P' });
     let resolves = 0;
