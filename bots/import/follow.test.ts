@@ -1,0 +1,54 @@
+import type { Task } from '@medplum/fhirtypes';
+import { describe, expect, test } from 'vitest';
+import { createFhirServer } from '../../app/local/fhir-server';
+import { ShlError } from '../shl/errors';
+import type { ResolveOutput } from '../shl-import';
+import { DEFAULT_INTERVAL_S, FOLLOW_TASK_CODE, pollFollowed } from './follow';
+
+const NOW = Date.parse('2026-11-24T12:00:00Z');
+
+async function followedTask(): Promise<{ medplum: ReturnType<typeof createFhirServer>; task: Task }> {
+  const medplum = createFhirServer();
+  const task = await medplum.createResource<Task>({
+    resourceType: 'Task',
+    status: 'in-progress',
+    intent: 'order',
+    code: { coding: [FOLLOW_TASK_CODE] },
+    for: { reference: 'Patient/p' },
+    extension: [
+      {
+        url: 'https://smarthealthit.org/shl-import/StructureDefinition/next-poll',
+        valueDateTime: '2026-01-01T00:00:00Z',
+      },
+    ],
+    input: [{ type: { text: 'sealed-shl' }, valueString: 'sealed' }],
+  });
+  return { medplum, task };
+}
+
+function nextPoll(task: Task): number {
+  return Date.parse(task.extension?.find((e) => e.url.endsWith('/next-poll'))?.valueDateTime ?? '');
+}
+
+describe('pollFollowed pacing', () => {
+  const failing = (err: Error) => ({
+    resolveSealed: (): Promise<ResolveOutput> => Promise.reject(err),
+    importResources: () => Promise.reject(new Error('not called')),
+    now: () => NOW,
+  });
+
+  test("a 429's Retry-After pushes the next poll at least that far", async () => {
+    const { medplum, task } = await followedTask();
+    const retryAfter = 3 * DEFAULT_INTERVAL_S;
+    await pollFollowed(medplum, failing(new ShlError('rate-limited', 'wait', { retryAfter })));
+    expect(nextPoll(await medplum.readResource('Task', task.id as string))).toBe(NOW + retryAfter * 1000);
+  });
+
+  test('other errors double the interval, and the link is still followed', async () => {
+    const { medplum, task } = await followedTask();
+    await pollFollowed(medplum, failing(new ShlError('fetch-failed', 'down')));
+    const after = await medplum.readResource('Task', task.id as string);
+    expect(nextPoll(after)).toBe(NOW + 2 * DEFAULT_INTERVAL_S * 1000);
+    expect(after.status).toBe('in-progress');
+  });
+});
