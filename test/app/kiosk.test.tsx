@@ -1,12 +1,7 @@
 // @vitest-environment jsdom
 /** The kiosk check-in page and the staff review queue, against MockClient with a bot route. */
-import { MantineProvider } from '@mantine/core';
-import { allOk } from '@medplum/core';
 import type { Task } from '@medplum/fhirtypes';
-import type { MockClient } from '@medplum/mock';
-import { MedplumProvider } from '@medplum/react-hooks';
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHECK_IN_TASK_CODE } from '../../bots/import/check-in';
 import { FOLLOW_TASK_CODE } from '../../bots/import/follow';
@@ -14,32 +9,7 @@ import { KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
 import { createFhirServer } from '../../app/local/fhir-server';
 import { encodeShlink } from '../../app/local/shl-sender';
-
-const PUBLIC_JWK = {
-  kty: 'EC',
-  crv: 'P-256',
-  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
-  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
-  kid: 'test',
-};
-
-function withBot(medplum: MockClient, answer: (input: Record<string, unknown>) => unknown): Record<string, unknown>[] {
-  const inputs: Record<string, unknown>[] = [];
-  medplum.router.add('POST', 'Bot/:id/$execute', (req) => {
-    const input = req.body as Record<string, unknown>;
-    inputs.push(input);
-    return Promise.resolve([allOk, (input.operation === 'public-key' ? { jwk: PUBLIC_JWK } : answer(input)) as never]);
-  });
-  return inputs;
-}
-
-function show(medplum: MockClient, page: ReactNode): void {
-  render(
-    <MedplumProvider medplum={medplum}>
-      <MantineProvider>{page}</MantineProvider>
-    </MedplumProvider>
-  );
-}
+import { fakeBot, renderWith } from './fake-bot';
 
 afterEach(() => {
   cleanup();
@@ -48,8 +18,8 @@ afterEach(() => {
 describe('KioskPage', () => {
   test('a check-in the bot queues thanks the patient and shows no health data', async () => {
     const medplum = createFhirServer();
-    const inputs = withBot(medplum, () => ({ status: 'queued', task: 'Task/1' }));
-    show(medplum, <KioskPage bot="shl-import" />);
+    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1' }));
+    renderWith(medplum, <KioskPage bot="shl-import" />);
     fireEvent.change(screen.getByLabelText('SMART Health Link'), {
       target: {
         value: encodeShlink({ url: 'https://sender.example/m', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q' }),
@@ -73,7 +43,7 @@ describe('ReviewQueuePage', () => {
       input: [{ type: { text: 'sealed-shl' }, valueString: 'sealed-jwe-from-the-kiosk' }],
     });
     const patient = { resourceType: 'Patient', id: 'in', name: [{ given: ['Ann'], family: 'Lee' }] };
-    const inputs = withBot(medplum, (input) =>
+    const inputs = fakeBot(medplum, (input) =>
       input.operation === 'resolve'
         ? {
             source: {
@@ -100,7 +70,7 @@ describe('ReviewQueuePage', () => {
             warnings: [],
           }
     );
-    show(medplum, <ReviewQueuePage bot="shl-import" />);
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Review' }));
     expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
     expect(inputs.find((i) => i.operation === 'resolve')?.sealed).toBe('sealed-jwe-from-the-kiosk');
@@ -122,8 +92,8 @@ describe('followed links', () => {
       code: { coding: [FOLLOW_TASK_CODE] },
       description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
     });
-    withBot(medplum, () => ({}));
-    show(medplum, <ReviewQueuePage bot="shl-import" />);
+    fakeBot(medplum, () => ({}));
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Stop following' }));
     await waitFor(async () => {
       expect((await medplum.readResource('Task', task.id)).status).toBe('cancelled');

@@ -6,8 +6,6 @@
 import { MantineProvider } from '@mantine/core';
 import type { Patient } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
-import { MedplumProvider } from '@medplum/react-hooks';
-import { allOk } from '@medplum/core';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ImportOutput } from '../../bots/import/import';
@@ -17,15 +15,9 @@ import { PatientStep } from '../../app/components/PatientStep';
 import { ReviewStep } from '../../app/components/ReviewStep';
 import { encodeShlink } from '../../app/local/shl-sender';
 import { ERROR_TITLES } from '../../app/error-messages';
+import { fakeBot, renderWith } from './fake-bot';
 
 const KEY = 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q';
-const PUBLIC_JWK = {
-  kty: 'EC',
-  crv: 'P-256',
-  x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
-  y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
-  kid: 'test',
-};
 
 const patient: Patient = {
   resourceType: 'Patient',
@@ -66,19 +58,8 @@ type Answer = (input: Record<string, unknown>) => unknown;
 
 function renderPage(answer: Answer): { inputs: Record<string, unknown>[] } {
   const medplum = new MockClient();
-  const inputs: Record<string, unknown>[] = [];
-  medplum.router.add('POST', 'Bot/:id/$execute', (req) => {
-    const input = req.body as Record<string, unknown>;
-    inputs.push(input);
-    return Promise.resolve([allOk, (input.operation === 'public-key' ? { jwk: PUBLIC_JWK } : answer(input)) as never]);
-  });
-  render(
-    <MedplumProvider medplum={medplum}>
-      <MantineProvider>
-        <ShlImportPage bot="shl-import" />
-      </MantineProvider>
-    </MedplumProvider>
-  );
+  const inputs = fakeBot(medplum, answer);
+  renderWith(medplum, <ShlImportPage bot="shl-import" />);
   return { inputs };
 }
 
