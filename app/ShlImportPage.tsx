@@ -4,7 +4,7 @@
  * it sealed to the bot's key.
  */
 import { Alert, Group, Loader, Radio, Stack, Stepper, Text, Title } from '@mantine/core';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Patient, Resource } from '@medplum/fhirtypes';
 import { useMedplum } from '@medplum/react-hooks';
 import type { JSX } from 'react';
 import { useEffect, useRef, useState } from 'react';
@@ -27,6 +27,10 @@ export interface ShlImportPageProps {
   recipient?: string;
   /** Input sealed earlier (a check-in Task's): the page starts by resolving it. */
   sealed?: string;
+  /** The patient the content is for (a followed link's, or the kiosk's match): offered first. */
+  patient?: Patient;
+  /** Fingerprints of the content staff saw before (a followed link's): the rest is marked new. */
+  seen?: readonly string[];
   /** Called once the import is done. */
   onImported?: (result: ImportOutput) => void;
 }
@@ -52,7 +56,7 @@ const STEP_TITLES: Record<Step, string> = {
   done: 'Done',
 };
 
-export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportPageProps): JSX.Element {
+export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImported }: ShlImportPageProps): JSX.Element {
   const medplum = useMedplum();
   const [step, setStep] = useState<Step>(sealed ? 'resolving' : 'link');
   const [error, setError] = useState<{ code: string; message: string; remainingAttempts?: number }>();
@@ -200,6 +204,7 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
         <PatientStep
           incoming={resolved.patient}
           matches={resolved.matches}
+          {...(patient && { known: patient })}
           onChoose={(c) => {
             setChoice(c);
             setStep('review');
@@ -209,7 +214,7 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
       )}
       {(step === 'review' || step === 'importing') && resolved && (
         <>
-          {resolved.source.flags.includes('L') && (
+          {resolved.source.flags.includes('L') && !seen && (
             <Radio.Group
               label="This link may get new content. Keep following it?"
               value={follow}
@@ -224,6 +229,7 @@ export function ShlImportPage({ bot, recipient, sealed, onImported }: ShlImportP
           )}
           <ReviewStep
             resolved={resolved}
+            {...(seen && { seen })}
             onImport={runImport}
             onBack={() => setStep('patient')}
             importing={step === 'importing'}

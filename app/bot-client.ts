@@ -6,6 +6,7 @@
 import type { MedplumClient } from '@medplum/core';
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import type { CheckInOutput } from '../bots/import/check-in';
+import type { PollReport } from '../bots/import/follow';
 import type { ImportOutput, ImportSource } from '../bots/import/import';
 import type { ErrorOutput, PublicKeyOutput, ResolveOutput } from '../bots/shl-import';
 import { sealForBot } from './sealing';
@@ -65,6 +66,11 @@ export async function checkInLink(
   link: { shl: string; passcode?: string }
 ): Promise<CheckInOutput> {
   return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, link) });
+}
+
+/** Asks one followed link again now ("Check now"), outside its schedule. */
+export function checkFollowedNow(medplum: MedplumClient, bot: BotRef, task: string): Promise<PollReport> {
+  return execute<PollReport>(medplum, bot, { operation: 'poll', task });
 }
 
 export function importReviewed(

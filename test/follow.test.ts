@@ -6,7 +6,8 @@
 import type { Bundle, Condition, Task } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FOLLOW_TASK_CODE } from '../bots/import/follow';
+import { SEALED_INPUT, taskInput } from '../bots/import/check-in';
+import { compareFingerprints, FOLLOW_TASK_CODE, SEEN_INPUT } from '../bots/import/follow';
 import { createFhirServer } from '../app/local/fhir-server';
 import { ShlSender } from '../app/local/shl-sender';
 import type { BotHarness } from './support/bot';
@@ -106,7 +107,7 @@ describe('following long-lived links', () => {
     expect(await f.poll()).toEqual({ polled: 0, imported: 0, queued: 0, stopped: 0 });
   });
 
-  test('unchanged content does nothing; changed content is queued for review', async () => {
+  test('unchanged content does nothing; changed content is queued for review, counted', async () => {
     const f = await follow(false);
     await f.due();
     expect(await f.poll()).toEqual({ polled: 1, imported: 0, queued: 0, stopped: 0 });
@@ -115,7 +116,36 @@ describe('following long-lived links', () => {
     expect(await f.poll()).toMatchObject({ polled: 1, queued: 1 });
     const reviews = await f.medplum.searchResources('Task', { status: 'requested' });
     expect(reviews).toHaveLength(1);
-    expect(reviews[0]?.description).toMatch(/New or changed content from Diabetes diary/);
+    expect(reviews[0]?.description).toBe(
+      `Changes in Diabetes diary (${sender.origin}): 1 new or changed item, 0 items no longer shared.`
+    );
+    expect(reviews[0]?.basedOn?.[0]?.reference).toBe(`Task/${(await f.task()).id}`);
+    expect(reviews[0]?.for).toEqual((await f.task()).for);
+  });
+
+  test('what changed since staff last saw the link: marked, and counted across polls while the review waits', async () => {
+    const f = await follow(false);
+    sender.setFiles(f.linkId, [{ content: content('Asthma', 'Diabetes'), contentType: 'application/fhir+json' }]);
+    await f.due();
+    await f.poll();
+    // A second change before anyone reviewed the first: the same review Task, counted from the start.
+    sender.setFiles(f.linkId, [{ content: content('Diabetes', 'Gout'), contentType: 'application/fhir+json' }]);
+    await f.due();
+    expect(await f.poll()).toMatchObject({ polled: 1, queued: 0 });
+    const reviews = await f.medplum.searchResources('Task', { status: 'requested' });
+    expect(reviews).toHaveLength(1);
+    const review = reviews[0] as Task;
+    expect(review.description).toMatch(/: 2 new or changed items, 1 item no longer shared\.$/);
+    // What staff see on opening it: the current content against what they saw at the import.
+    const seen = taskInput(review, SEEN_INPUT)?.split(' ') ?? [];
+    const resolved = ok(await f.bot.run({ operation: 'resolve', sealed: taskInput(review, SEALED_INPUT) }));
+    const changes = compareFingerprints(resolved.resources, new Set(seen));
+    expect(resolved.resources.filter(changes.isNew).map((r) => (r as Condition).code?.text)).toEqual([
+      'Diabetes',
+      'Gout',
+    ]);
+    expect(changes).toMatchObject({ added: 2, removed: 1 });
+    expect(JSON.stringify(review)).not.toContain(f.key);
   });
 
   test('auto mode imports the new content; nothing already there is duplicated', async () => {
@@ -141,5 +171,21 @@ describe('following long-lived links', () => {
     const f = await follow(false);
     await f.due();
     expect(await f.bot.run({ resourceType: 'Bot', id: 'shl-import' })).toMatchObject({ polled: 1 });
+  });
+
+  test('"Check now" polls one followed link at once, before it is due; anything else is refused', async () => {
+    const f = await follow(false);
+    sender.setFiles(f.linkId, [{ content: content('Asthma', 'Gout'), contentType: 'application/fhir+json' }]);
+    const task = `Task/${(await f.task()).id}`;
+    expect(await f.poll()).toMatchObject({ polled: 0 });
+    expect(await f.bot.run({ operation: 'poll', task })).toEqual({ polled: 1, imported: 0, queued: 1, stopped: 0 });
+    const review = await f.medplum.searchOne('Task', { status: 'requested' });
+    expect(review?.description).toMatch(/1 new or changed item, 0 items no longer shared/);
+    expect(await f.bot.run({ operation: 'poll', task: `Task/${review?.id}` })).toMatchObject({
+      error: { code: 'invalid-input' },
+    });
+    expect(await f.bot.run({ operation: 'poll', task: 'Patient/1' })).toMatchObject({
+      error: { code: 'invalid-input' },
+    });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Choosing the patient: the incoming demographics beside each candidate with its grade, score
- * and the fields that differ; a single `certain` match preselected; or a new patient with the
- * incoming demographics, editable.
+ * and the fields that differ; the patient a queued Task is for, else a single `certain` match,
+ * preselected; or a new patient with the incoming demographics, editable.
  */
 import { Badge, Button, Group, Paper, Radio, Stack, Table, Text, TextInput } from '@mantine/core';
 import type { Patient } from '@medplum/fhirtypes';
@@ -14,6 +14,8 @@ export type PatientChoice = { reference: string } | { create: Patient };
 export interface PatientStepProps {
   incoming?: Patient;
   matches: PatientMatch[];
+  /** The patient a queued Task is for (a followed link's): offered first and preselected. */
+  known?: Patient;
   onChoose: (choice: PatientChoice) => void;
   onBack: () => void;
 }
@@ -45,16 +47,17 @@ function normalize(value: string): string {
   return value.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-export function PatientStep({ incoming, matches, onChoose, onBack }: PatientStepProps): JSX.Element {
+export function PatientStep({ incoming, matches, known, onChoose, onBack }: PatientStepProps): JSX.Element {
   const certain = matches.filter((m) => m.grade === 'certain');
   const [choice, setChoice] = useState<string>(
-    certain.length === 1 && certain[0]?.patient.id ? certain[0].patient.id : 'new'
+    known?.id ?? (certain.length === 1 && certain[0]?.patient.id ? certain[0].patient.id : 'new')
   );
   const name = incoming?.name?.[0];
   const [given, setGiven] = useState(name?.given?.join(' ') ?? '');
   const [family, setFamily] = useState(name?.family ?? '');
   const [birthDate, setBirthDate] = useState(incoming?.birthDate ?? '');
   const incomingFields = fields(incoming);
+  const knownOutsideMatches = known?.id && !matches.some((m) => m.patient.id === known.id) ? known : undefined;
 
   const confirm = (): void => {
     if (choice === 'new') {
@@ -84,44 +87,16 @@ export function PatientStep({ incoming, matches, onChoose, onBack }: PatientStep
       </Paper>
       <Radio.Group value={choice} onChange={setChoice} label="Whose record is this?">
         <Stack mt="xs">
-          {matches.map((m) => {
-            const candidate = fields(m.patient);
-            return (
-              <Paper key={m.patient.id} withBorder p="sm">
-                <Radio
-                  value={m.patient.id ?? ''}
-                  label={
-                    <Group gap="xs">
-                      <Text fw={600}>{candidate.Name || 'Unnamed patient'}</Text>
-                      <Badge color={GRADE_COLORS[m.grade]}>{m.grade}</Badge>
-                      <Text size="sm">score {m.score.toFixed(2)}</Text>
-                    </Group>
-                  }
-                />
-                <Table mt="xs" fz="sm" aria-label={`Differences for ${candidate.Name}`}>
-                  <Table.Tbody>
-                    {Object.entries(candidate).map(([k, v]) => {
-                      const differs = Boolean(
-                        v && incomingFields[k] && normalize(v) !== normalize(incomingFields[k] ?? '')
-                      );
-                      return (
-                        <Table.Tr key={k}>
-                          <Table.Td>{k}</Table.Td>
-                          <Table.Td c={differs ? 'red' : undefined} fw={differs ? 600 : undefined}>
-                            {v || '—'}
-                            {differs && ' (differs)'}
-                          </Table.Td>
-                        </Table.Tr>
-                      );
-                    })}
-                  </Table.Tbody>
-                </Table>
-                <Text size="xs" c="dimmed">
-                  {m.basis}
-                </Text>
-              </Paper>
-            );
-          })}
+          {knownOutsideMatches && <Candidate patient={knownOutsideMatches} incoming={incomingFields} known />}
+          {matches.map((m) => (
+            <Candidate
+              key={m.patient.id}
+              patient={m.patient}
+              incoming={incomingFields}
+              match={m}
+              known={m.patient.id === known?.id}
+            />
+          ))}
           <Paper withBorder p="sm">
             <Radio value="new" label={<Text fw={600}>Create a new patient</Text>} />
             {choice === 'new' && (
@@ -146,5 +121,53 @@ export function PatientStep({ incoming, matches, onChoose, onBack }: PatientStep
         </Button>
       </Group>
     </Stack>
+  );
+}
+
+interface CandidateProps {
+  patient: Patient;
+  incoming: Record<string, string>;
+  match?: PatientMatch;
+  /** The patient the queued Task is for. */
+  known?: boolean;
+}
+
+function Candidate({ patient, incoming, match, known }: CandidateProps): JSX.Element {
+  const candidate = fields(patient);
+  return (
+    <Paper withBorder p="sm">
+      <Radio
+        value={patient.id ?? ''}
+        label={
+          <Group gap="xs">
+            <Text fw={600}>{candidate.Name || 'Unnamed patient'}</Text>
+            {known && <Badge color="blue">patient on the task</Badge>}
+            {match && <Badge color={GRADE_COLORS[match.grade]}>{match.grade}</Badge>}
+            {match && <Text size="sm">score {match.score.toFixed(2)}</Text>}
+          </Group>
+        }
+      />
+      <Table mt="xs" fz="sm" aria-label={`Differences for ${candidate.Name}`}>
+        <Table.Tbody>
+          {Object.entries(candidate).map(([k, v]) => {
+            const differs = Boolean(v && incoming[k] && normalize(v) !== normalize(incoming[k] ?? ''));
+            return (
+              <Table.Tr key={k}>
+                <Table.Td>{k}</Table.Td>
+                <Table.Td c={differs ? 'red' : undefined} fw={differs ? 600 : undefined}>
+                  {v || '—'}
+                  {differs && ' (differs)'}
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+      {match && (
+        <Text size="xs" c="dimmed">
+          {match.basis}
+        </Text>
+      )}
+    </Paper>
   );
 }

@@ -2,7 +2,8 @@
  * Reviewing what will be imported: resources grouped by type with readable summaries,
  * patient-shared and health-card trust marked, select all / none per group, any resource's JSON
  * viewable, resolve's warnings, and the count. Long groups are paginated, so 5,000 resources
- * stay smooth.
+ * stay smooth. For a followed link, what is new or changed since staff last saw it is marked and
+ * listed first; the rest is already in the chart and is not duplicated.
  */
 import {
   Alert,
@@ -21,6 +22,7 @@ import {
 import type { Resource } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
 import { useMemo, useState } from 'react';
+import { compareFingerprints } from '../../bots/import/follow';
 import type { ResolveOutput } from '../../bots/shl-import';
 import { summarize } from '../summaries';
 
@@ -28,6 +30,8 @@ const PAGE_SIZE = 25;
 
 export interface ReviewStepProps {
   resolved: ResolveOutput;
+  /** Fingerprints of the content staff saw before (a followed link's). */
+  seen?: readonly string[];
   onImport: (resources: Resource[]) => void;
   onBack: () => void;
   importing?: boolean;
@@ -37,16 +41,24 @@ function keyOf(r: Resource): string {
   return `${r.resourceType}/${r.id ?? ''}`;
 }
 
-export function ReviewStep({ resolved, onImport, onBack, importing }: ReviewStepProps): JSX.Element {
+export function ReviewStep({ resolved, seen, onImport, onBack, importing }: ReviewStepProps): JSX.Element {
   const subject = resolved.patient ? keyOf(resolved.patient) : undefined;
   const candidates = useMemo(() => resolved.resources.filter((r) => r.resourceType !== 'Patient'), [resolved]);
+  const changes = useMemo(
+    () => (seen ? compareFingerprints(resolved.resources, new Set(seen)) : undefined),
+    [resolved, seen]
+  );
   const groups = useMemo(() => {
     const byType = new Map<string, Resource[]>();
-    for (const r of candidates) {
+    // New or changed first, so a long link's changes are on the first page of each group.
+    const ordered = changes
+      ? [...candidates.filter(changes.isNew), ...candidates.filter((r) => !changes.isNew(r))]
+      : candidates;
+    for (const r of ordered) {
       byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
     }
     return [...byType.entries()].sort(([a], [b]) => a.localeCompare(b));
-  }, [candidates]);
+  }, [candidates, changes]);
   const trust = useMemo(() => {
     const map = new Map<string, string>();
     for (const card of resolved.healthCards as { resources?: string[]; verified: boolean; trusted: boolean }[]) {
@@ -95,6 +107,14 @@ export function ReviewStep({ resolved, onImport, onBack, importing }: ReviewStep
         Shared by the patient ({resolved.source.label ?? resolved.source.origin}). Everything here is marked
         patient-shared in the chart.
       </Text>
+      {changes && (
+        <Alert color="blue" title="Since this link was last reviewed">
+          <Text size="sm">
+            {changes.added} new or changed, {changes.removed} no longer shared. Unchanged items are already in the
+            chart: importing them again does not duplicate them.
+          </Text>
+        </Alert>
+      )}
       {groups.map(([type, resources]) => (
         <ResourceGroup
           key={type}
@@ -102,6 +122,7 @@ export function ReviewStep({ resolved, onImport, onBack, importing }: ReviewStep
           resources={resources}
           selected={selected}
           trust={trust}
+          {...(changes && { isNew: changes.isNew })}
           onToggle={(r, on) => setGroup([r], on)}
           onAll={(on) => setGroup(resources, on)}
           onView={setViewing}
@@ -135,12 +156,23 @@ interface ResourceGroupProps {
   resources: Resource[];
   selected: Set<string>;
   trust: Map<string, string>;
+  /** Set for a followed link: whether a resource is new or changed since staff last saw it. */
+  isNew?: (resource: Resource) => boolean;
   onToggle: (resource: Resource, on: boolean) => void;
   onAll: (on: boolean) => void;
   onView: (resource: Resource) => void;
 }
 
-function ResourceGroup({ type, resources, selected, trust, onToggle, onAll, onView }: ResourceGroupProps): JSX.Element {
+function ResourceGroup({
+  type,
+  resources,
+  selected,
+  trust,
+  isNew,
+  onToggle,
+  onAll,
+  onView,
+}: ResourceGroupProps): JSX.Element {
   const [page, setPage] = useState(1);
   const pages = Math.ceil(resources.length / PAGE_SIZE);
   const shown = resources.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
@@ -177,6 +209,16 @@ function ResourceGroup({ type, resources, selected, trust, onToggle, onAll, onVi
                     <Text size="sm" c="dimmed">
                       {details.join(' · ')}
                     </Text>
+                    {isNew &&
+                      (isNew(r) ? (
+                        <Badge size="xs" color="blue">
+                          New or changed
+                        </Badge>
+                      ) : (
+                        <Badge size="xs" color="gray" variant="light">
+                          Unchanged
+                        </Badge>
+                      ))}
                     {mark && (
                       <Badge
                         size="xs"

@@ -1,5 +1,5 @@
 /** The demo links of local mode: realistic, generated content on the local sender. */
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
 import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
 import { deflateRawSync } from 'node:zlib';
 import type { ShlSender } from './shl-sender';
@@ -9,6 +9,16 @@ export interface DemoLink {
   description: string;
   shl: string;
   passcode?: string;
+  /** The sender can add content to this link (the long-lived one), to try following it. */
+  changeable?: boolean;
+}
+
+export interface DemoLinks {
+  links: DemoLink[];
+  /** The health-card issuer the demo cards are signed by. */
+  issuer: string;
+  /** The sender adds a new lab result to the long-lived link, as a patient's app would. */
+  addResult: () => void;
 }
 
 const FHIR = 'application/fhir+json';
@@ -100,8 +110,21 @@ function summary(patient: { id: string; given: string; family: string; birthDate
   ] as Resource[];
 }
 
-/** Creates the demo links; `issuerPath` is where the health-card issuer's JWKS is served. */
-export async function createDemoLinks(sender: ShlSender): Promise<{ links: DemoLink[]; issuer: string }> {
+/** A new glucose result, as a long-lived link's sender would add one. */
+function laterResult(patientId: string, n: number): Observation {
+  return {
+    resourceType: 'Observation',
+    id: `${patientId}-later-${n}`,
+    subject: { reference: `Patient/${patientId}` },
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose [Mass/volume] in Blood' }] },
+    effectiveDateTime: new Date(Date.UTC(2026, 10, 1 + n, 8)).toISOString(),
+    valueQuantity: { value: 95 + n, unit: 'mg/dL' },
+  };
+}
+
+/** Creates the demo links on the sender; the health cards' issuer JWKS is served there too. */
+export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
   const maria = { id: 'maria', given: 'Maria', family: 'López', birthDate: '1979-08-21', phone: '(617) 555-0134' };
   const jessica = {
     id: 'jessica',
@@ -165,8 +188,20 @@ export async function createDemoLinks(sender: ShlSender): Promise<{ links: DemoL
     options: Parameters<ShlSender['createLink']>[0]
   ): Promise<DemoLink> => {
     const link = await sender.createLink({ label: title, ...options });
-    return { title, description, shl: link.shl, ...(options.passcode && { passcode: options.passcode }) };
+    ids.set(title, link.id);
+    return {
+      title,
+      description,
+      shl: link.shl,
+      ...(options.passcode && { passcode: options.passcode }),
+      ...(options.flag === 'L' && { changeable: true }),
+    };
   };
+  const ids = new Map<string, string>();
+  const longLived = (results: Resource[]): Parameters<ShlSender['setFiles']>[1] => [
+    { content: bundle('document', [...summary(maria), ...results]), contentType: FHIR, status: 'can-change' },
+  ];
+  const added: Resource[] = [];
   const links = [
     await make('IPS patient summary', 'A document Bundle for a new patient (zip, served by location).', {
       files: [{ content: ips, contentType: FHIR, zip: true, delivery: 'location' }],
@@ -191,13 +226,20 @@ export async function createDemoLinks(sender: ShlSender): Promise<{ links: DemoL
         { content: healthCard, contentType: 'application/smart-health-card' },
       ],
     }),
-    await make('Long-lived link', 'An L link whose content may change.', {
-      files: [{ content: ips, contentType: FHIR, status: 'can-change' }],
+    await make('Long-lived link', 'An L link whose content may change: import it, follow it, then add a result.', {
+      files: longLived(added),
       flag: 'L',
     }),
     await make('Existing patient', 'Jessica Argonaut, who is already on this server.', {
       files: [{ content: bundle('collection', summary(jessica)), contentType: FHIR }],
     }),
   ];
-  return { links, issuer };
+  return {
+    links,
+    issuer,
+    addResult: () => {
+      added.push(laterResult(maria.id, added.length + 1));
+      sender.setFiles(ids.get('Long-lived link') ?? '', longLived(added));
+    },
+  };
 }

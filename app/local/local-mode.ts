@@ -43,7 +43,7 @@ export async function startLocalMode(apiPort = 0): Promise<LocalMode> {
     await medplum.createResource<Patient>({ resourceType: 'Patient', ...patient });
   }
   const sender = await ShlSender.start();
-  const { links, issuer } = await createDemoLinks(sender);
+  const { links, issuer, addResult } = await createDemoLinks(sender);
   const demo = await Promise.all(
     links.map(async (link) => ({ ...link, qr: await QRCode.toDataURL(link.shl, { errorCorrectionLevel: 'M' }) }))
   );
@@ -57,7 +57,18 @@ export async function startLocalMode(apiPort = 0): Promise<LocalMode> {
     }).map(([name, valueString]) => [name, { name, valueString }])
   );
   const api = await startLocalApi(
-    { medplum, bot: handler, secrets, routes: { '/local/demo-links': () => demo } },
+    {
+      medplum,
+      bot: handler,
+      secrets,
+      routes: {
+        '/local/demo-links': () => demo,
+        '/local/demo-links/add-result': () => {
+          addResult();
+          return { ok: true };
+        },
+      },
+    },
     apiPort
   );
   return {

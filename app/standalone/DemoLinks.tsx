@@ -9,10 +9,12 @@ interface DemoLink {
   shl: string;
   qr: string;
   passcode?: string;
+  changeable?: boolean;
 }
 
 export function DemoLinks(): JSX.Element | null {
   const [links, setLinks] = useState<DemoLink[]>([]);
+  const [added, setAdded] = useState(0);
   useEffect(() => {
     fetch('/local/demo-links')
       .then((r) => r.json() as Promise<DemoLink[]>)
@@ -46,6 +48,20 @@ export function DemoLinks(): JSX.Element | null {
                 QR image
               </Anchor>
             </Group>
+            {link.changeable && (
+              <Button
+                size="xs"
+                variant="light"
+                mt="xs"
+                onClick={() => {
+                  fetch('/local/demo-links/add-result', { method: 'POST' })
+                    .then(() => setAdded((n) => n + 1))
+                    .catch(() => undefined);
+                }}
+              >
+                Sender adds a lab result{added > 0 ? ` (${added} added)` : ''}
+              </Button>
+            )}
           </Paper>
         ))}
       </SimpleGrid>

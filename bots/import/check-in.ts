@@ -12,6 +12,13 @@ import type { ImportSettings } from './import';
 import { importResources } from './import';
 
 export const CHECK_IN_TASK_CODE = { system: 'https://smarthealthit.org/shl-import/task', code: 'shl-check-in-review' };
+/** The Task input holding the link sealed to the bot's key. */
+export const SEALED_INPUT = 'sealed-shl';
+
+/** A Task's string input by its type text. */
+export function taskInput(task: Task, name: string): string | undefined {
+  return task.input?.find((i) => i.type.text === name)?.valueString;
+}
 
 export interface CheckInOutput {
   status: 'imported' | 'queued';
@@ -55,7 +62,7 @@ export async function checkIn(
     authoredOn: new Date(settings.now()).toISOString(),
     ...(only?.id && { for: { reference: `Patient/${only.id}` } }),
     // Sealed to the bot's key: the link and passcode are never stored in clear.
-    input: [{ type: { text: 'sealed-shl' }, valueString: sealed }],
+    input: [{ type: { text: SEALED_INPUT }, valueString: sealed }],
   });
   return { status: 'queued', task: `Task/${task.id}` };
 }

@@ -1,10 +1,10 @@
 // @vitest-environment jsdom
 /** The kiosk check-in page and the staff review queue, against MockClient with a bot route. */
-import type { Task } from '@medplum/fhirtypes';
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import type { Condition, Patient, Task } from '@medplum/fhirtypes';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHECK_IN_TASK_CODE } from '../../bots/import/check-in';
-import { FOLLOW_TASK_CODE } from '../../bots/import/follow';
+import { fingerprint, FOLLOW_TASK_CODE, SEEN_INPUT } from '../../bots/import/follow';
 import { KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
 import { createFhirServer } from '../../app/local/fhir-server';
@@ -98,5 +98,82 @@ describe('followed links', () => {
     await waitFor(async () => {
       expect((await medplum.readResource('Task', task.id)).status).toBe('cancelled');
     });
+  });
+
+  test('"Check now" asks the bot to poll that link and says what it found', async () => {
+    const medplum = createFhirServer();
+    const task = await medplum.createResource<Task>({
+      resourceType: 'Task',
+      status: 'in-progress',
+      intent: 'order',
+      code: { coding: [FOLLOW_TASK_CODE] },
+      description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
+    });
+    const inputs = fakeBot(medplum, () => ({ polled: 1, imported: 0, queued: 1, stopped: 0 }));
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Check now' }));
+    expect(await screen.findByText('New content was found and is listed above for review.')).toBeInTheDocument();
+    expect(inputs).toContainEqual({ operation: 'poll', task: `Task/${task.id}` });
+  });
+
+  test('a review of new content opens with the followed patient chosen and what changed marked first', async () => {
+    const medplum = createFhirServer();
+    const followed = await medplum.createResource<Patient>({
+      resourceType: 'Patient',
+      name: [{ given: ['Jan'], family: 'Doe' }],
+      birthDate: '1970-01-01',
+    });
+    const condition = (id: string, text: string): Condition => ({
+      resourceType: 'Condition',
+      id,
+      subject: { reference: 'Patient/in' },
+      code: { text },
+    });
+    const incoming: Patient = { resourceType: 'Patient', id: 'in', name: [{ given: ['Jan'], family: 'Doe' }] };
+    // Staff saw Asthma and Hay fever; the link now shares Asthma and Diabetes.
+    const seen = [incoming, condition('old1', 'Asthma'), condition('old2', 'Hay fever')].map(fingerprint);
+    const task = await medplum.createResource<Task>({
+      resourceType: 'Task',
+      status: 'requested',
+      intent: 'order',
+      code: { coding: [CHECK_IN_TASK_CODE] },
+      for: { reference: `Patient/${followed.id}` },
+      description:
+        'Changes in Diabetes diary (https://sender.example): 1 new or changed item, 1 item no longer shared.',
+      input: [
+        { type: { text: 'sealed-shl' }, valueString: 'sealed-followed-link' },
+        { type: { text: SEEN_INPUT }, valueString: seen.join(' ') },
+      ],
+    });
+    const inputs = fakeBot(medplum, (input) =>
+      input.operation === 'resolve'
+        ? {
+            source: { origin: 'https://sender.example', flags: 'L', retrievedAt: '2026-11-24T00:00:00Z', linkId: 'b' },
+            files: [],
+            resources: [incoming, condition('c1', 'Asthma'), condition('c2', 'Diabetes')],
+            patient: incoming,
+            // The matcher found nobody (say the chart's name was corrected): the Task's patient is still offered.
+            matches: [],
+            healthCards: [],
+            warnings: [],
+          }
+        : { patient: input.patient, created: ['Condition/x'], existing: [], skipped: [], warnings: [] }
+    );
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Review' }));
+    expect(await screen.findByRole('radio', { name: /Jan Doe.*patient on the task/i })).toBeChecked();
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
+    expect(await screen.findByText(/^1 new or changed, 1 no longer shared\./)).toBeInTheDocument();
+    expect(screen.queryByText(/Keep following it\?/)).not.toBeInTheDocument();
+    const rows = within(screen.getByRole('region', { name: 'Condition' })).getAllByRole('checkbox');
+    expect(rows.map((r) => r.closest('label')?.textContent ?? r.parentElement?.parentElement?.textContent)).toEqual([
+      expect.stringMatching(/Diabetes.*New or changed/),
+      expect.stringMatching(/Asthma.*Unchanged/),
+    ]);
+    fireEvent.click(screen.getByRole('button', { name: 'Import 2 resources' }));
+    await waitFor(async () => {
+      expect((await medplum.readResource('Task', task.id)).status).toBe('completed');
+    });
+    expect(inputs.find((i) => i.operation === 'import')?.patient).toEqual({ reference: `Patient/${followed.id}` });
   });
 });

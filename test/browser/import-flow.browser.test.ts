@@ -4,68 +4,37 @@
  * then the right passcode, and a camera scan through Chromium's fake camera fed a video of a QR
  * code. Screenshots of each step go to test-output/screenshots/.
  */
-import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { LocalMode } from '../../app/local/local-mode';
-import { startLocalMode } from '../../app/local/local-mode';
-import { startLocalApp } from '../../app/local/vite-app';
+import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeQrVideo } from './qr-video';
+import type { BrowserSession } from './session';
+import { SHOTS, startBrowserSession } from './session';
 
-const SHOTS = 'test-output/screenshots';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let local: LocalMode;
-let vite: ViteDevServer;
-let url: string;
-let browser: Browser;
-
-function link(title: string): string {
-  const found = local.links.find((l) => l.title === title);
-  if (!found) {
-    throw new Error(`no demo link ${title}`);
-  }
-  return found.shl;
-}
+let session: BrowserSession;
 
 async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['camera'] });
-  const page = await context.newPage();
-  await page.goto(url);
+  const page = await session.openPage();
   await page.getByLabel('SMART Health Link').waitFor();
   return page;
 }
 
+function link(title: string): string {
+  return session.link(title);
+}
+
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  local = await startLocalMode();
-  ({ vite, url } = await startLocalApp(local, 0));
-  const video = 'test-output/qr.y4m';
-  writeQrVideo(link('Direct file (U)'), video);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ],
+  session = await startBrowserSession({
+    cameraVideo: (demoLink) => {
+      const video = 'test-output/qr.y4m';
+      writeQrVideo(demoLink('Direct file (U)'), video);
+      return video;
+    },
   });
 }, 120_000);
 
 afterAll(async () => {
-  await browser.close();
-  await vite.close();
-  await local.close();
+  await session.close();
 });
 
 describe('import pages in Chromium', () => {
@@ -88,11 +57,15 @@ describe('import pages in Chromium', () => {
         .getByRole('link', { name: /^Patient\// })
         .first()
         .textContent()) ?? '';
-    const conditions = (await (await fetch(`${local.api.origin}/fhir/R4/Condition?patient=${chart}`)).json()) as {
+    const conditions = (await (
+      await fetch(`${session.local.api.origin}/fhir/R4/Condition?patient=${chart}`)
+    ).json()) as {
       entry?: unknown[];
     };
     expect(conditions.entry).toHaveLength(2);
-    const observations = (await (await fetch(`${local.api.origin}/fhir/R4/Observation?patient=${chart}`)).json()) as {
+    const observations = (await (
+      await fetch(`${session.local.api.origin}/fhir/R4/Observation?patient=${chart}`)
+    ).json()) as {
       entry?: unknown[];
     };
     expect(observations.entry).toHaveLength(2);

@@ -1,0 +1,111 @@
+/**
+ * Kiosk check-in, the staff review queue and following a long-lived link, in real Chromium
+ * against local mode: a patient checks in at the kiosk and sees no health data; staff finish the
+ * queued check-in with the normal flow; staff follow a long-lived link, the sender adds a result,
+ * "Check now" queues it, and the review shows what changed for the followed patient.
+ */
+import type { Bundle, Task } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { BrowserSession } from './session';
+import { SHOTS, startBrowserSession } from './session';
+
+let session: BrowserSession;
+
+beforeAll(async () => {
+  session = await startBrowserSession();
+}, 120_000);
+
+afterAll(async () => {
+  await session.close();
+});
+
+async function search(query: string): Promise<Bundle> {
+  return (await (await fetch(`${session.local.api.origin}/fhir/R4/${query}`)).json()) as Bundle;
+}
+
+describe('check-in and following in Chromium', () => {
+  test('a kiosk check-in is queued without showing health data; staff finish it from the queue', async () => {
+    const kiosk = await session.openPage('kiosk');
+    await kiosk.getByLabel('SMART Health Link').fill(session.link('Existing patient'));
+    await kiosk.getByRole('button', { name: 'Open link' }).click();
+    await kiosk.getByText('A staff member will review your health information with you.').waitFor();
+    await kiosk.screenshot({ path: `${SHOTS}/8-kiosk-thanks.png`, fullPage: true });
+    const shown = await kiosk.locator('main').innerText();
+    expect(shown).not.toMatch(/Argonaut|Asthma|Hypertension/);
+    await kiosk.context().close();
+
+    const queue = await session.openPage('queue');
+    await queue.getByRole('heading', { name: 'Check-ins to review' }).waitFor();
+    await queue.getByText(/^Check-in: Existing patient/).waitFor();
+    await queue.screenshot({ path: `${SHOTS}/9-queue.png`, fullPage: true });
+    await queue.getByRole('button', { name: 'Review' }).click();
+    await queue.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    // The kiosk's single certain match is the Task's patient, chosen already.
+    expect(await queue.getByRole('radio', { name: /Jessica Argonaut/ }).isChecked()).toBe(true);
+    await queue.getByRole('button', { name: 'Continue to review' }).click();
+    await queue.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await queue.getByRole('heading', { name: 'Done' }).waitFor();
+    await queue.getByRole('button', { name: 'Back to the queue' }).click();
+    await queue.getByText('Nothing to review.').waitFor();
+
+    const tasks = await search('Task?status=completed');
+    const done = tasks.entry?.map((e) => e.resource as Task).find((t) => t.description?.startsWith('Check-in'));
+    expect(done?.output?.[0]?.valueReference?.reference).toBe(done?.for?.reference);
+    const conditions = await search(`Condition?patient=${done?.for?.reference ?? 'none'}`);
+    expect(conditions.entry).toHaveLength(2);
+    await queue.context().close();
+  }, 90_000);
+
+  test('follow a long-lived link: a new result is found by "Check now" and reviewed as what changed', async () => {
+    const page = await session.openPage();
+    await page.getByLabel('SMART Health Link').fill(session.link('Long-lived link'));
+    await page.getByLabel('SMART Health Link').press('Enter');
+    await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    await page.getByRole('button', { name: 'Continue to review' }).click();
+    await page.getByRole('radio', { name: 'Yes, queue changes for review' }).check();
+    await page.screenshot({ path: `${SHOTS}/10-follow-choice.png`, fullPage: true });
+    await page.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await page.getByRole('heading', { name: 'Done' }).waitFor();
+    const chart =
+      (await page
+        .getByRole('link', { name: /^Patient\// })
+        .first()
+        .textContent()) ?? '';
+    // The sender adds a result, as the patient's app would (local mode's demo button).
+    await page.getByRole('button', { name: /^Sender adds a lab result/ }).click();
+    await page.getByRole('button', { name: 'Sender adds a lab result (1 added)' }).waitFor();
+    await page.context().close();
+
+    const queue = await session.openPage('queue');
+    await queue.getByText(/^Following Long-lived link/).waitFor();
+    await queue.getByRole('button', { name: 'Check now' }).click();
+    await queue.getByText('New content was found and is listed above for review.').waitFor();
+    await queue.getByText(/: 1 new or changed item, 0 items no longer shared\.$/).waitFor();
+    await queue.screenshot({ path: `${SHOTS}/11-queue-followed.png`, fullPage: true });
+    await queue.getByRole('button', { name: 'Review' }).click();
+    await queue.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    expect(await queue.getByRole('radio', { name: /patient on the task/i }).isChecked()).toBe(true);
+    await queue.getByRole('button', { name: 'Continue to review' }).click();
+    await queue.getByRole('heading', { name: 'Review what will be imported' }).waitFor();
+    await queue.getByText(/^1 new or changed, 0 no longer shared\./).waitFor();
+    // Already followed: not offered again.
+    expect(await queue.getByText('Keep following it?', { exact: false }).count()).toBe(0);
+    const observations = queue.getByRole('region', { name: 'Observation' });
+    expect(await observations.getByText('New or changed').count()).toBe(1);
+    await queue.screenshot({ path: `${SHOTS}/12-review-changes.png`, fullPage: true });
+    await queue.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await queue.getByRole('heading', { name: 'Done' }).waitFor();
+
+    // Only the new result was added to the chart; nothing already there was duplicated.
+    const after = await search(`Observation?patient=${chart}`);
+    const codes = after.entry?.map(
+      (e) => (e.resource as { code?: { coding?: { code?: string }[] } }).code?.coding?.[0]?.code
+    );
+    expect(codes?.sort()).toEqual(['2339-0', '4548-4', '8480-6']);
+
+    await queue.getByRole('button', { name: 'Back to the queue' }).click();
+    await queue.getByRole('button', { name: 'Stop following' }).click();
+    await queue.getByText('No link is being followed.').waitFor();
+    await queue.context().close();
+  }, 90_000);
+});

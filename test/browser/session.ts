@@ -1,0 +1,79 @@
+/**
+ * One browser session for the Chromium tests: local mode (in-memory Medplum, the built bot, the
+ * sample sender), the app on Vite, and Debian's Chromium driven by playwright-core, with a fake
+ * camera playing `cameraVideo` when given.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { ViteDevServer } from 'vite';
+import type { LocalMode } from '../../app/local/local-mode';
+import { startLocalMode } from '../../app/local/local-mode';
+import { startLocalApp } from '../../app/local/vite-app';
+
+export const SHOTS = 'test-output/screenshots';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface BrowserSession {
+  local: LocalMode;
+  /** The app's address, ending in `/`. */
+  url: string;
+  browser: Browser;
+  /** A demo link's `shlink:/…` by its title. */
+  link: (title: string) => string;
+  /** A fresh page at `path`, the camera allowed. */
+  openPage: (path?: string) => Promise<Page>;
+  close: () => Promise<void>;
+}
+
+export async function startBrowserSession(
+  options: { cameraVideo?: (link: (title: string) => string) => string } = {}
+): Promise<BrowserSession> {
+  mkdirSync(SHOTS, { recursive: true });
+  const local = await startLocalMode();
+  const { vite, url }: { vite: ViteDevServer; url: string } = await startLocalApp(local, 0);
+  const link = (title: string): string => {
+    const found = local.links.find((l) => l.title === title);
+    if (!found) {
+      throw new Error(`no demo link ${title}`);
+    }
+    return found.shl;
+  };
+  const video = options.cameraVideo?.(link);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...(video
+        ? [
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-video-capture=${video}`,
+          ]
+        : []),
+    ],
+  });
+  return {
+    local,
+    url,
+    browser,
+    link,
+    openPage: async (path = '') => {
+      const context = await browser.newContext({ permissions: ['camera'] });
+      const page = await context.newPage();
+      await page.goto(url + path);
+      return page;
+    },
+    close: async () => {
+      await browser.close();
+      await vite.close();
+      await local.close();
+    },
+  };
+}
