@@ -18,6 +18,7 @@ import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
 import type { HttpRequest, HttpResponse, Platform } from './shl/options';
+import type { CcdaConverter } from './ccda/convert';
 
 const agents = {
   http: new HttpAgent({ keepAlive: true, maxSockets: 8 }),
@@ -32,6 +33,20 @@ export function createNodePlatform(): Platform {
     now: Date.now,
     randomId: () => randomUUID(),
   };
+}
+
+/**
+ * `@medplum/ccda` as the Medplum runtime provides it: the bot Lambda layer and the Fission
+ * package ship it, and vmcontext's `require` reaches the server's own copy. It is not bundled,
+ * so the converter always matches the server's version; undefined where the runtime lacks it.
+ */
+export function runtimeCcda(): CcdaConverter | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved by the runtime, at run time.
+    return require('@medplum/ccda') as CcdaConverter;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A Transport over node:http(s) that checks and pins resolved addresses. */

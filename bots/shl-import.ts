@@ -9,6 +9,8 @@
  * - `import`: files reviewed resources under the chosen or a new Patient in one transaction,
  *   with a Provenance of the link.
  * - `poll` (also a cron run): asks followed long-lived links again (see import/follow.ts).
+ * - `convert-ccda`: converts a C-CDA document from the review set into resources for review, with
+ *   the runtime's `@medplum/ccda`.
  * - `check-in`: a kiosk's resolve that imports unattended only for a single certain match (when
  *   the project allows it), else queues a Task for staff; answers no health data.
  *
@@ -17,6 +19,8 @@
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
 import type { CheckInOutput } from './import/check-in';
+import type { ConvertedDocument } from './ccda/convert';
+import { convertCcdaInput } from './ccda/convert';
 import { checkIn } from './import/check-in';
 import type { PollReport } from './import/follow';
 import { pollFollowed, startFollowing } from './import/follow';
@@ -24,7 +28,7 @@ import type { ImportOutput, ImportSettings } from './import/import';
 import { importResources, readImportRequest } from './import/import';
 import type { PatientMatch } from './matching/match';
 import { findMatches } from './matching/match';
-import { createNodePlatform } from './node-platform';
+import { createNodePlatform, runtimeCcda } from './node-platform';
 import type { SealingKey } from './sealing';
 import { importSealingKey, unseal } from './sealing';
 import type { BotSettings } from './settings';
@@ -50,7 +54,13 @@ export interface ErrorOutput {
 }
 
 export type BotOutput =
-  PublicKeyOutput | ResolveOutput | (ImportOutput & { following?: string }) | CheckInOutput | PollReport | ErrorOutput;
+  | PublicKeyOutput
+  | ResolveOutput
+  | (ImportOutput & { following?: string })
+  | CheckInOutput
+  | PollReport
+  | ConvertedDocument
+  | ErrorOutput;
 
 const platform: Platform = createNodePlatform();
 
@@ -107,16 +117,22 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
         }
         return result;
       }
+      case 'convert-ccda':
+        return convertCcdaInput(input, runtimeCcda(), settings.maxAttachmentBytes, platform.randomId);
       case 'poll':
-        return await pollFollowed(medplum, {
-          resolveSealed: (sealed) => resolve(medplum, { sealed }, settings),
-          importResources: (request) => importResources(medplum, request, importSettings(settings, event)),
-          now: platform.now,
-        });
+        return await pollFollowed(
+          medplum,
+          {
+            resolveSealed: (sealed) => resolve(medplum, { sealed }, settings),
+            importResources: (request) => importResources(medplum, request, importSettings(settings, event)),
+            now: platform.now,
+          },
+          readPollTask(input.task)
+        );
       default:
         throw new ShlError(
           'invalid-input',
-          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve, import, check-in or poll.`
+          `Unknown operation${typeof input.operation === 'string' ? ` "${input.operation.slice(0, 40)}"` : ''}. Use public-key, resolve, import, convert-ccda, check-in or poll.`
         );
     }
   } catch (err) {
@@ -132,6 +148,17 @@ function importSettings(settings: BotSettings, event: BotEvent): ImportSettings 
     now: platform.now,
     ...(event.requester && { requester: event.requester }),
   };
+}
+
+/** `poll`'s optional `task`: one followed link's Task to poll now. */
+function readPollTask(value: unknown): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !/^Task\/[A-Za-z0-9\-.]{1,64}$/.test(value)) {
+    throw new ShlError('invalid-input', '"task" must be a reference like "Task/123".');
+  }
+  return value;
 }
 
 /** `import`'s optional `follow`: keep following the link (sealed, as resolve received it). */

@@ -1,5 +1,5 @@
 // Bundles the bot into one CommonJS file that runs in Medplum's awslambda and vmcontext runtimes.
-// Only what both runtimes provide stays external (Node built-ins and @medplum/core); the footer
+// Only what both runtimes provide stays external (Node built-ins, @medplum/core, @medplum/ccda); the footer
 // copies esbuild's module.exports onto the `exports` object vmcontext reads.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +23,8 @@ for (const bot of config.bots) {
     target: 'es2022',
     minify: true,
     legalComments: 'none',
-    external: ['@medplum/core'],
+    // Provided by every Medplum bot runtime; @medplum/ccda is loaded only when staff convert a C-CDA.
+    external: ['@medplum/core', '@medplum/ccda'],
     footer: { js: 'Object.assign(exports, module.exports);' },
     logLevel: 'warning',
   });

@@ -12,7 +12,11 @@ export interface VmBotEvent {
   input: unknown;
   secrets: Record<string, ProjectSetting>;
   baseUrl?: string;
+  /** Modules the runtime provides besides Node's and this package's (e.g. `@medplum/ccda`). */
+  modules?: Record<string, unknown>;
 }
+
+const localRequire = createRequire(import.meta.url);
 
 /** Executes `code` once per call, exactly as vmcontext does, and returns the handler's result. */
 export async function runInVmContext(code: string, event: VmBotEvent, logs: string[] = []): Promise<unknown> {
@@ -22,7 +26,7 @@ export async function runInVmContext(code: string, event: VmBotEvent, logs: stri
   const sandbox = {
     console: { log: capture, info: capture, warn: capture, error: capture, debug: capture },
     fetch: globalThis.fetch,
-    require: createRequire(import.meta.url),
+    require: (name: string): unknown => event.modules?.[name] ?? localRequire(name),
     ContentType,
     Hl7Message,
     MedplumClient,
