@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ImportOutput } from '../bots/import/import';
 import type { ResolveOutput } from '../bots/shl-import';
 import type { BotRef } from './bot-client';
-import { BotError, importReviewed, resolveSealed, sealLink } from './bot-client';
+import { BotError, convertCcda, importReviewed, resolveSealed, sealLink } from './bot-client';
 import { DoneStep } from './components/DoneStep';
 import { LinkInput } from './components/LinkInput';
 import { PasscodeStep } from './components/PasscodeStep';
@@ -126,6 +126,28 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
       });
   };
 
+  /** Converts a C-CDA document; its resources and warnings join the review. */
+  const convert = async (document: Resource): Promise<void> => {
+    try {
+      const converted = await convertCcda(medplum, bot, document, resolved?.patient);
+      setResolved(
+        (current) =>
+          current && {
+            ...current,
+            resources: [...current.resources, ...converted.resources],
+            warnings: [...current.warnings, ...converted.warnings],
+          }
+      );
+    } catch (err) {
+      throw new Error(
+        err instanceof BotError
+          ? err.error.message
+          : 'The importer could not be reached. Check the connection and try again.',
+        { cause: err }
+      );
+    }
+  };
+
   const runImport = (resources: Resource[]): void => {
     if (!resolved || !choice) {
       return;
@@ -230,6 +252,7 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
           <ReviewStep
             resolved={resolved}
             {...(seen && { seen })}
+            onConvert={convert}
             onImport={runImport}
             onBack={() => setStep('patient')}
             importing={step === 'importing'}

@@ -5,6 +5,7 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import type { ConvertedDocument } from '../bots/ccda/convert';
 import type { CheckInOutput } from '../bots/import/check-in';
 import type { PollReport } from '../bots/import/follow';
 import type { ImportOutput, ImportSource } from '../bots/import/import';
@@ -66,6 +67,16 @@ export async function checkInLink(
   link: { shl: string; passcode?: string }
 ): Promise<CheckInOutput> {
   return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, link) });
+}
+
+/** Converts a C-CDA document from the review set into resources about the link's patient. */
+export function convertCcda(
+  medplum: MedplumClient,
+  bot: BotRef,
+  document: Resource,
+  patient: Patient | undefined
+): Promise<ConvertedDocument> {
+  return execute<ConvertedDocument>(medplum, bot, { operation: 'convert-ccda', document, ...(patient && { patient }) });
 }
 
 /** Asks one followed link again now ("Check now"), outside its schedule. */

@@ -3,7 +3,8 @@
  * patient-shared and health-card trust marked, select all / none per group, any resource's JSON
  * viewable, resolve's warnings, and the count. Long groups are paginated, so 5,000 resources
  * stay smooth. For a followed link, what is new or changed since staff last saw it is marked and
- * listed first; the rest is already in the chart and is not duplicated.
+ * listed first; the rest is already in the chart and is not duplicated. A C-CDA document can be
+ * converted on request: its resources join the review, selected and marked as converted.
  */
 import {
   Alert,
@@ -21,7 +22,9 @@ import {
 } from '@mantine/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { CONVERTED_FROM_CCDA } from '../../bots/ccda/convert';
+import { isCcdaDocument } from '../../bots/ccda/document';
 import { compareFingerprints } from '../../bots/import/follow';
 import type { ResolveOutput } from '../../bots/shl-import';
 import { summarize } from '../summaries';
@@ -35,13 +38,23 @@ export interface ReviewStepProps {
   onImport: (resources: Resource[]) => void;
   onBack: () => void;
   importing?: boolean;
+  /** Converts a C-CDA document; its resources are added to `resolved` by the caller. */
+  onConvert?: (document: Resource) => Promise<void>;
+}
+
+type Conversion = { state: 'converting' } | { state: 'converted' } | { state: 'failed'; message: string };
+
+function isConverted(r: Resource): boolean {
+  return (
+    r.meta?.tag?.some((t) => t.system === CONVERTED_FROM_CCDA.system && t.code === CONVERTED_FROM_CCDA.code) ?? false
+  );
 }
 
 function keyOf(r: Resource): string {
   return `${r.resourceType}/${r.id ?? ''}`;
 }
 
-export function ReviewStep({ resolved, seen, onImport, onBack, importing }: ReviewStepProps): JSX.Element {
+export function ReviewStep({ resolved, seen, onImport, onBack, importing, onConvert }: ReviewStepProps): JSX.Element {
   const subject = resolved.patient ? keyOf(resolved.patient) : undefined;
   const candidates = useMemo(() => resolved.resources.filter((r) => r.resourceType !== 'Patient'), [resolved]);
   const changes = useMemo(
@@ -77,6 +90,30 @@ export function ReviewStep({ resolved, seen, onImport, onBack, importing }: Revi
   }, [resolved]);
   const [selected, setSelected] = useState<Set<string>>(() => new Set(candidates.map(keyOf)));
   const [viewing, setViewing] = useState<Resource>();
+  const ccdaDocuments = useMemo(() => new Set(candidates.filter(isCcdaDocument).map(keyOf)), [candidates]);
+  const [conversions, setConversions] = useState<Map<string, Conversion>>(new Map());
+
+  // Resources added later (converted from a C-CDA) start selected, like the rest.
+  const offered = useRef(new Set(candidates.map(keyOf)));
+  useEffect(() => {
+    const added = candidates.map(keyOf).filter((k) => !offered.current.has(k));
+    if (added.length > 0) {
+      added.forEach((k) => offered.current.add(k));
+      setSelected((current) => new Set([...current, ...added]));
+    }
+  }, [candidates]);
+
+  const convert = (document: Resource): void => {
+    if (!onConvert) {
+      return;
+    }
+    const key = keyOf(document);
+    const set = (c: Conversion): void => setConversions((current) => new Map(current).set(key, c));
+    set({ state: 'converting' });
+    onConvert(document)
+      .then(() => set({ state: 'converted' }))
+      .catch((err: unknown) => set({ state: 'failed', message: err instanceof Error ? err.message : String(err) }));
+  };
 
   const setGroup = (resources: Resource[], on: boolean): void => {
     setSelected((current) => {
@@ -123,6 +160,7 @@ export function ReviewStep({ resolved, seen, onImport, onBack, importing }: Revi
           selected={selected}
           trust={trust}
           {...(changes && { isNew: changes.isNew })}
+          {...(onConvert && { ccdaDocuments, conversions, onConvert: convert })}
           onToggle={(r, on) => setGroup([r], on)}
           onAll={(on) => setGroup(resources, on)}
           onView={setViewing}
@@ -158,6 +196,10 @@ interface ResourceGroupProps {
   trust: Map<string, string>;
   /** Set for a followed link: whether a resource is new or changed since staff last saw it. */
   isNew?: (resource: Resource) => boolean;
+  /** C-CDA documents that can be converted, with each conversion's state. */
+  ccdaDocuments?: Set<string>;
+  conversions?: Map<string, Conversion>;
+  onConvert?: (document: Resource) => void;
   onToggle: (resource: Resource, on: boolean) => void;
   onAll: (on: boolean) => void;
   onView: (resource: Resource) => void;
@@ -169,6 +211,9 @@ function ResourceGroup({
   selected,
   trust,
   isNew,
+  ccdaDocuments,
+  conversions,
+  onConvert,
   onToggle,
   onAll,
   onView,
@@ -196,6 +241,7 @@ function ResourceGroup({
         {shown.map((r) => {
           const { title, details } = summarize(r);
           const mark = trust.get(keyOf(r));
+          const conversion = conversions?.get(keyOf(r));
           return (
             <Group key={keyOf(r)} justify="space-between" wrap="nowrap">
               <Checkbox
@@ -219,6 +265,16 @@ function ResourceGroup({
                           Unchanged
                         </Badge>
                       ))}
+                    {isConverted(r) && (
+                      <Badge size="xs" color="grape" variant="light">
+                        Converted from C-CDA
+                      </Badge>
+                    )}
+                    {conversion?.state === 'failed' && (
+                      <Text size="xs" c="red" role="alert">
+                        {conversion.message}
+                      </Text>
+                    )}
                     {mark && (
                       <Badge
                         size="xs"
@@ -230,9 +286,14 @@ function ResourceGroup({
                   </Group>
                 }
               />
-              <Button size="xs" variant="subtle" onClick={() => onView(r)} aria-label={`Show JSON of ${title}`}>
-                JSON
-              </Button>
+              <Group gap="xs" wrap="nowrap">
+                {onConvert && ccdaDocuments?.has(keyOf(r)) && (
+                  <ConvertButton conversion={conversion} onClick={() => onConvert(r)} title={title} />
+                )}
+                <Button size="xs" variant="subtle" onClick={() => onView(r)} aria-label={`Show JSON of ${title}`}>
+                  JSON
+                </Button>
+              </Group>
             </Group>
           );
         })}
@@ -241,5 +302,28 @@ function ResourceGroup({
         <Pagination mt="xs" size="sm" total={pages} value={page} onChange={setPage} aria-label={`${type} pages`} />
       )}
     </Paper>
+  );
+}
+
+function ConvertButton({
+  conversion,
+  onClick,
+  title,
+}: {
+  conversion: Conversion | undefined;
+  onClick: () => void;
+  title: string;
+}): JSX.Element {
+  return (
+    <Button
+      size="xs"
+      variant="light"
+      loading={conversion?.state === 'converting'}
+      disabled={conversion?.state === 'converted'}
+      onClick={onClick}
+      aria-label={`Convert ${title} to resources for review`}
+    >
+      {conversion?.state === 'converted' ? 'Converted' : 'Convert C-CDA'}
+    </Button>
   );
 }

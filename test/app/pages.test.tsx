@@ -113,6 +113,57 @@ describe('ShlImportPage', () => {
     });
   });
 
+  test('a C-CDA document is converted on request: its resources join the review, selected and marked', async () => {
+    const ccd = {
+      resourceType: 'DocumentReference' as const,
+      id: 'ccd',
+      status: 'current' as const,
+      description: 'Visit summary (C-CDA)',
+      content: [
+        {
+          attachment: { contentType: 'application/cda+xml', data: btoa('<ClinicalDocument xmlns="urn:hl7-org:v3"/>') },
+        },
+      ],
+    };
+    const converted = {
+      resourceType: 'AllergyIntolerance',
+      id: 'a-from-ccd',
+      patient: { reference: 'Patient/in' },
+      code: { text: 'Penicillin G' },
+      meta: { tag: [{ system: 'https://smarthealthit.org/shl-import/source', code: 'converted-from-ccda' }] },
+    };
+    let conversions = 0;
+    const { inputs } = renderPage((input) => {
+      if (input.operation === 'resolve') {
+        return resolved({ resources: [patient, ccd] });
+      }
+      if (input.operation === 'convert-ccda') {
+        conversions++;
+        return conversions === 1
+          ? { error: { code: 'not-configured', message: 'C-CDA conversion needs @medplum/ccda.' } }
+          : { resources: [converted], warnings: ["The C-CDA document's patient has another birth date."] };
+      }
+      return { patient: { reference: 'Patient/new' }, created: [], existing: [], skipped: [], warnings: [] };
+    });
+    paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
+    fireEvent.keyDown(screen.getByLabelText('SMART Health Link'), { key: 'Enter' });
+    fireEvent.click(await screen.findByRole('button', { name: 'Continue to review' }));
+    const convert = await screen.findByRole('button', { name: /^Convert .* to resources for review$/ });
+    // A failure says why, next to the document, and loses nothing.
+    fireEvent.click(convert);
+    expect(await screen.findByText('C-CDA conversion needs @medplum/ccda.')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Import 1 resource' })).toBeInTheDocument();
+    fireEvent.click(convert);
+    expect(await screen.findByText('Penicillin G')).toBeInTheDocument();
+    expect(screen.getByText('Converted from C-CDA')).toBeInTheDocument();
+    expect(screen.getByText("The C-CDA document's patient has another birth date.")).toBeInTheDocument();
+    expect(inputs.filter((i) => i.operation === 'convert-ccda').at(-1)).toMatchObject({ document: ccd, patient });
+    fireEvent.click(await screen.findByRole('button', { name: 'Import 2 resources' }));
+    await waitFor(() => {
+      expect(inputs.find((i) => i.operation === 'import')?.resources).toEqual([patient, ccd, converted]);
+    });
+  });
+
   test('an L link offers to keep following it; the choice is sent with the sealed input', async () => {
     const shl = encodeShlink({ url: 'https://sender.example/m', key: KEY, flag: 'L' });
     const output: ImportOutput = {
