@@ -180,15 +180,38 @@ export function LinkSummary({ link }: { link: ParsedLink }): JSX.Element {
   );
 }
 
+/** The longest side a picture is decoded at: phone photos are scaled down to it, keeping memory bounded. */
+const MAX_SCAN_SIDE = 1600;
+
+/**
+ * Reads a QR code from a picture with jsQR (lazily loaded), which reads the dense codes SHLs
+ * make reliably from still images. The picture is decoded at up to MAX_SCAN_SIDE, then at half
+ * that, since a code that fails at one scale may read at another.
+ */
 async function scanImageFile(file: File): Promise<string> {
-  const { Html5Qrcode } = await import('html5-qrcode');
-  const host = document.createElement('div');
-  host.id = `shl-image-scan-${Date.now()}`;
-  host.hidden = true;
-  document.body.appendChild(host);
+  const [{ default: jsQR }, bitmap] = await Promise.all([import('jsqr'), createImageBitmap(file)]);
   try {
-    return await new Html5Qrcode(host.id).scanFile(file, false);
+    for (const side of [MAX_SCAN_SIDE, MAX_SCAN_SIDE / 2]) {
+      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
+      const width = Math.max(1, Math.round(bitmap.width * scale));
+      const height = Math.max(1, Math.round(bitmap.height * scale));
+      const canvas = document.createElement('canvas');
+      canvas.width = width;
+      canvas.height = height;
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) {
+        break;
+      }
+      context.drawImage(bitmap, 0, 0, width, height);
+      const code = jsQR(context.getImageData(0, 0, width, height).data, width, height, {
+        inversionAttempts: 'attemptBoth',
+      });
+      if (code?.data) {
+        return code.data;
+      }
+    }
   } finally {
-    host.remove();
+    bitmap.close();
   }
+  throw new Error('No QR code found');
 }

@@ -110,6 +110,39 @@ function summary(patient: { id: string; given: string; family: string; birthDate
   ] as Resource[];
 }
 
+/** A small C-CDA (a Continuity of Care Document with one problem) for a demo patient. */
+function ccd(patient: { given: string; family: string; birthDate: string }): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <typeId root="2.16.840.1.113883.1.3" extension="POCD_HD000040"/>
+  <templateId root="2.16.840.1.113883.10.20.22.1.2" extension="2015-08-01"/>
+  <id root="2.16.840.1.113883.19.5.99999.1" extension="demo-ccd-1"/>
+  <code code="34133-9" codeSystem="2.16.840.1.113883.6.1" displayName="Summary of episode note"/>
+  <title>Continuity of Care Document</title>
+  <effectiveTime value="20261101093000-0500"/>
+  <recordTarget><patientRole><patient>
+    <name><given>${patient.given}</given><family>${patient.family}</family></name>
+    <birthTime value="${patient.birthDate.replace(/-/g, '')}"/>
+  </patient></patientRole></recordTarget>
+  <component><structuredBody><component><section>
+    <templateId root="2.16.840.1.113883.10.20.22.2.5.1" extension="2015-08-01"/>
+    <code code="11450-4" codeSystem="2.16.840.1.113883.6.1" displayName="Problem list"/>
+    <title>Problems</title>
+    <text>Seasonal allergic rhinitis, active</text>
+    <entry><act classCode="ACT" moodCode="EVN">
+      <templateId root="2.16.840.1.113883.10.20.22.4.3" extension="2015-08-01"/>
+      <statusCode code="active"/>
+      <entryRelationship typeCode="SUBJ"><observation classCode="OBS" moodCode="EVN">
+        <templateId root="2.16.840.1.113883.10.20.22.4.4" extension="2015-08-01"/>
+        <effectiveTime><low value="20200401"/></effectiveTime>
+        <value xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CD" code="367498001" codeSystem="2.16.840.1.113883.6.96" displayName="Seasonal allergic rhinitis"/>
+      </observation></entryRelationship>
+    </act></entry>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+`;
+}
+
 /** A new glucose result, as a long-lived link's sender would add one. */
 function laterResult(patientId: string, n: number): Observation {
   return {
@@ -229,6 +262,33 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
     await make('Long-lived link', 'An L link whose content may change: import it, follow it, then add a result.', {
       files: longLived(added),
       flag: 'L',
+    }),
+    await make('C-CDA visit summary', 'A DocumentReference holding a C-CDA: import it as a document, or convert it.', {
+      files: [
+        {
+          content: bundle('collection', [
+            summary(maria)[0] as Resource,
+            {
+              resourceType: 'DocumentReference',
+              id: 'maria-ccd',
+              status: 'current',
+              subject: { reference: `Patient/${maria.id}` },
+              description: 'Visit summary (C-CDA)',
+              type: { coding: [{ system: 'http://loinc.org', code: '34133-9', display: 'Summary of episode note' }] },
+              content: [
+                {
+                  attachment: {
+                    contentType: 'application/cda+xml',
+                    data: Buffer.from(ccd(maria)).toString('base64'),
+                    title: 'Continuity of Care Document',
+                  },
+                },
+              ],
+            },
+          ]),
+          contentType: FHIR,
+        },
+      ],
     }),
     await make('Existing patient', 'Jessica Argonaut, who is already on this server.', {
       files: [{ content: bundle('collection', summary(jessica)), contentType: FHIR }],

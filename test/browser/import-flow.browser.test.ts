@@ -72,6 +72,33 @@ describe('import pages in Chromium', () => {
     await page.context().close();
   }, 60_000);
 
+  test('a C-CDA is imported as the document; converting says when the runtime cannot', async () => {
+    const page = await openPage();
+    await page.getByLabel('SMART Health Link').fill(link('C-CDA visit summary'));
+    await page.getByLabel('SMART Health Link').press('Enter');
+    await page.getByRole('button', { name: 'Continue to review' }).click();
+    // Local mode's bot runs outside a Medplum runtime: no @medplum/ccda to convert with.
+    await page.getByRole('button', { name: /^Convert .* to resources for review$/ }).click();
+    await page.getByText(/this Medplum runtime does not provide/).waitFor();
+    await page.screenshot({ path: `${SHOTS}/13-ccda.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Import 1 resource' }).click();
+    await page.getByRole('heading', { name: 'Done' }).waitFor();
+    const chart =
+      (await page
+        .getByRole('link', { name: /^Patient\// })
+        .first()
+        .textContent()) ?? '';
+    const documents = (await (
+      await fetch(`${session.local.api.origin}/fhir/R4/DocumentReference?patient=${chart}`)
+    ).json()) as { entry?: { resource: { content: { attachment: { url?: string } }[] } }[] };
+    const url = documents.entry?.[0]?.resource.content[0]?.attachment.url ?? '';
+    const binary = (await (await fetch(`${session.local.api.origin}/fhir/R4/${url}`)).json()) as {
+      contentType?: string;
+    };
+    expect(binary.contentType).toBe('application/cda+xml');
+    await page.context().close();
+  }, 60_000);
+
   test('a passcode link: a wrong passcode shows the attempts left, the right one opens it', async () => {
     const page = await openPage();
     await page.getByLabel('SMART Health Link').fill(link('Passcode-protected summary'));
@@ -97,12 +124,18 @@ describe('import pages in Chromium', () => {
     await page.context().close();
   }, 60_000);
 
-  test('a picture of a QR code is read', async () => {
+  test('pictures of QR codes are read: a close-up, and a large photo with the code small in it', async () => {
     const page = await openPage();
-    const picture = 'test-output/qr.png';
-    await QRCode.toFile(picture, link('Long-lived link'), { errorCorrectionLevel: 'L', width: 1000, margin: 4 });
-    await page.locator('input[type=file]').setInputFiles(picture);
-    await page.getByLabel('Link details').getByText('Long-lived link').waitFor({ timeout: 30_000 });
+    const pictures: [string, string, { width: number; margin: number }][] = [
+      ['test-output/qr.png', 'Long-lived link', { width: 1000, margin: 4 }],
+      ['test-output/qr-photo.png', 'IPS patient summary', { width: 3000, margin: 60 }],
+    ];
+    for (const [picture, title, size] of pictures) {
+      await QRCode.toFile(picture, link(title), { errorCorrectionLevel: 'L', ...size });
+      await page.locator('input[type=file]').setInputFiles(picture);
+      await page.getByLabel('Link details').getByText(title).waitFor({ timeout: 30_000 });
+      expect(await page.getByLabel('SMART Health Link').inputValue()).toBe(link(title));
+    }
     await page.context().close();
   }, 60_000);
 
