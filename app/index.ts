@@ -16,7 +16,15 @@ export { ReviewStep } from './components/ReviewStep';
 export { DoneStep } from './components/DoneStep';
 export { KioskPage } from './KioskPage';
 export { ReviewQueuePage } from './ReviewQueuePage';
-export { checkInLink, importReviewed, resolveLink, resolveSealed, BotError } from './bot-client';
+export {
+  checkFollowedNow,
+  checkInLink,
+  convertCcda,
+  importReviewed,
+  resolveLink,
+  resolveSealed,
+  BotError,
+} from './bot-client';
 export type { BotRef } from './bot-client';
 
 export interface ShlImportRoute {
