@@ -8,7 +8,7 @@ export default defineConfig({
   plugins: [react()],
   // Pre-bundled at start: discovered only when staff open the scanner, it would otherwise make the
   // dev server re-optimize and reload the page mid-scan.
-  optimizeDeps: { include: ['html5-qrcode', 'jsqr'] },
+  optimizeDeps: { include: ['jsqr'] },
   // Mantine's stylesheets use media queries lightningcss refuses; esbuild minifies them.
   build: { outDir: '../../dist/app', emptyOutDir: true, cssMinify: 'esbuild' },
 });

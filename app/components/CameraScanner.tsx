@@ -1,16 +1,29 @@
 /**
- * Camera QR scanning with html5-qrcode (loaded only when staff open the camera): the rear camera
- * by default, a camera picker, the torch where the device has one, and a clear message when
- * there is no camera or permission is denied.
+ * Camera QR scanning (loaded only when staff open the camera): the rear camera by default, a
+ * camera picker, the torch where the device has one, and a clear message when there is no
+ * camera or permission is denied. Frames are read with jsQR about ten times a second.
  */
 import { Alert, Button, Group, Select, Stack } from '@mantine/core';
-import type { Html5Qrcode } from 'html5-qrcode';
 import type { JSX } from 'react';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { createFrameCanvas, loadJsQr, readQr } from './qr-decode';
+
+/** Frames are read at up to this size: enough for a code held up to the camera, cheap per frame. */
+const MAX_FRAME_SIDE = 800;
+const FRAME_INTERVAL_MS = 100;
+
+/** Whether the camera has a torch (not in every browser's types, nor every browser). */
+function hasTorch(track: MediaStreamTrack | undefined): boolean {
+  try {
+    return (track?.getCapabilities() as { torch?: boolean } | undefined)?.torch === true;
+  } catch {
+    return false;
+  }
+}
 
 export default function CameraScanner({ onScan }: { onScan: (text: string) => void }): JSX.Element {
-  const id = `shl-camera-${useId().replace(/:/g, '')}`;
-  const scanner = useRef<Html5Qrcode | undefined>(undefined);
+  const video = useRef<HTMLVideoElement>(null);
+  const track = useRef<MediaStreamTrack | undefined>(undefined);
   const [cameras, setCameras] = useState<{ id: string; label: string }[]>([]);
   const [cameraId, setCameraId] = useState<string | null>(null);
   const [torch, setTorch] = useState<boolean | undefined>(undefined);
@@ -19,48 +32,64 @@ export default function CameraScanner({ onScan }: { onScan: (text: string) => vo
   scanned.current = onScan;
 
   useEffect(() => {
-    const run = { stopped: false };
+    const run = { stopped: false, timer: 0 };
+    let stream: MediaStream | undefined;
     void (async () => {
       try {
-        const { Html5Qrcode } = await import('html5-qrcode');
-        const found = await Html5Qrcode.getCameras();
+        const constraints = cameraId ? { deviceId: { exact: cameraId } } : { facingMode: 'environment' };
+        const [jsQR, media] = await Promise.all([
+          loadJsQr(),
+          navigator.mediaDevices.getUserMedia({ video: constraints, audio: false }),
+        ]);
+        stream = media;
         if (run.stopped) {
+          media.getTracks().forEach((t) => t.stop());
           return;
         }
-        if (found.length === 0) {
-          setError('No camera was found. Scan a picture of the QR code, or paste the link instead.');
+        const devices = await navigator.mediaDevices.enumerateDevices();
+        setCameras(devices.filter((d) => d.kind === 'videoinput').map((d) => ({ id: d.deviceId, label: d.label })));
+        const [videoTrack] = media.getVideoTracks();
+        track.current = videoTrack;
+        setTorch(hasTorch(videoTrack) ? false : undefined);
+        const element = video.current;
+        const context = createFrameCanvas();
+        if (!element || !context) {
           return;
         }
-        setCameras(found);
-        const instance = new Html5Qrcode(id);
-        scanner.current = instance;
-        await instance.start(
-          cameraId ? { deviceId: { exact: cameraId } } : { facingMode: 'environment' },
-          { fps: 10, qrbox: 250 },
-          (text) => {
-            scanned.current(text);
-          },
-          undefined
-        );
-        const capabilities = instance.getRunningTrackCameraCapabilities();
-        setTorch(capabilities.torchFeature().isSupported() ? false : undefined);
-      } catch {
+        element.srcObject = media;
+        await element.play();
+        const tick = (): void => {
+          if (run.stopped) {
+            return;
+          }
+          if (element.readyState >= element.HAVE_CURRENT_DATA && element.videoWidth > 0) {
+            const text = readQr(jsQR, context, element, element.videoWidth, element.videoHeight, MAX_FRAME_SIDE);
+            if (text) {
+              scanned.current(text);
+              return;
+            }
+          }
+          run.timer = window.setTimeout(tick, FRAME_INTERVAL_MS);
+        };
+        tick();
+      } catch (err) {
         if (!run.stopped) {
+          const name = err instanceof Error ? err.name : '';
           setError(
-            'The camera could not be used: allow camera access in the browser, or scan a picture or paste the link.'
+            name === 'NotFoundError' || name === 'OverconstrainedError'
+              ? 'No camera was found. Scan a picture of the QR code, or paste the link instead.'
+              : 'The camera could not be used: allow camera access in the browser, or scan a picture or paste the link.'
           );
         }
       }
     })();
     return () => {
       run.stopped = true;
-      const instance = scanner.current;
-      scanner.current = undefined;
-      if (instance?.isScanning) {
-        void instance.stop().catch(() => undefined);
-      }
+      window.clearTimeout(run.timer);
+      stream?.getTracks().forEach((t) => t.stop());
+      track.current = undefined;
     };
-  }, [id, cameraId]);
+  }, [cameraId]);
 
   return (
     <Stack>
@@ -69,7 +98,13 @@ export default function CameraScanner({ onScan }: { onScan: (text: string) => vo
           {error}
         </Alert>
       )}
-      <div id={id} style={{ maxWidth: 400 }} aria-label="Camera preview" />
+      <video
+        ref={video}
+        muted
+        playsInline
+        aria-label="Camera preview"
+        style={{ maxWidth: 400, width: '100%', display: error ? 'none' : undefined }}
+      />
       <Group>
         {cameras.length > 1 && (
           <Select
@@ -85,7 +120,9 @@ export default function CameraScanner({ onScan }: { onScan: (text: string) => vo
             aria-pressed={torch}
             onClick={() => {
               const next = !torch;
-              void scanner.current?.getRunningTrackCameraCapabilities().torchFeature().apply(next);
+              void track.current
+                ?.applyConstraints({ advanced: [{ torch: next } as MediaTrackConstraintSet] })
+                .catch(() => undefined);
               setTorch(next);
             }}
           >

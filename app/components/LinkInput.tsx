@@ -10,6 +10,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { isShlError } from '../../bots/shl/errors';
 import type { ParsedLink } from '../../bots/shl/link';
 import { parseShl } from '../../bots/shl/link';
+import { createFrameCanvas, loadJsQr, readQr } from './qr-decode';
 
 const CameraScanner = lazy(() => import('./CameraScanner'));
 
@@ -22,7 +23,7 @@ const SCANNER_IDLE_MS = 300;
 
 export interface LinkInputProps {
   onSubmit: (shl: string, preview: ParsedLink) => void;
-  /** Scan an image file for a QR code (html5-qrcode by default; tests give their own). */
+  /** Scan an image file for a QR code (jsQR by default; tests give their own). */
   scanImage?: (file: File) => Promise<string>;
 }
 
@@ -180,34 +181,21 @@ export function LinkSummary({ link }: { link: ParsedLink }): JSX.Element {
   );
 }
 
-/** The longest side a picture is decoded at: phone photos are scaled down to it, keeping memory bounded. */
-const MAX_SCAN_SIDE = 1600;
+/** The longest side a picture is read at: phone photos are scaled down to it. */
+const MAX_PICTURE_SIDE = 1600;
 
 /**
- * Reads a QR code from a picture with jsQR (lazily loaded), which reads the dense codes SHLs
- * make reliably from still images. The picture is decoded at up to MAX_SCAN_SIDE, then at half
- * that, since a code that fails at one scale may read at another.
+ * Reads a QR code from a picture, at up to MAX_PICTURE_SIDE and then at half that, since a code
+ * that fails at one scale may read at another.
  */
 async function scanImageFile(file: File): Promise<string> {
-  const [{ default: jsQR }, bitmap] = await Promise.all([import('jsqr'), createImageBitmap(file)]);
+  const [jsQR, bitmap] = await Promise.all([loadJsQr(), createImageBitmap(file)]);
   try {
-    for (const side of [MAX_SCAN_SIDE, MAX_SCAN_SIDE / 2]) {
-      const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height));
-      const width = Math.max(1, Math.round(bitmap.width * scale));
-      const height = Math.max(1, Math.round(bitmap.height * scale));
-      const canvas = document.createElement('canvas');
-      canvas.width = width;
-      canvas.height = height;
-      const context = canvas.getContext('2d', { willReadFrequently: true });
-      if (!context) {
-        break;
-      }
-      context.drawImage(bitmap, 0, 0, width, height);
-      const code = jsQR(context.getImageData(0, 0, width, height).data, width, height, {
-        inversionAttempts: 'attemptBoth',
-      });
-      if (code?.data) {
-        return code.data;
+    const context = createFrameCanvas();
+    for (const side of [MAX_PICTURE_SIDE, MAX_PICTURE_SIDE / 2]) {
+      const text = context && readQr(jsQR, context, bitmap, bitmap.width, bitmap.height, side);
+      if (text) {
+        return text;
       }
     }
   } finally {

@@ -2,7 +2,8 @@
  * Kiosk check-in, the staff review queue and following a long-lived link, in real Chromium
  * against local mode: a patient checks in at the kiosk and sees no health data; staff finish the
  * queued check-in with the normal flow; staff follow a long-lived link, the sender adds a result,
- * "Check now" queues it, and the review shows what changed for the followed patient.
+ * "Check now" queues it, and the review shows what changed for the followed patient. This
+ * session's Chromium has no camera at all, which the scanner must say plainly.
  */
 import type { Bundle, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -108,4 +109,15 @@ describe('check-in and following in Chromium', () => {
     await queue.getByText('No link is being followed.').waitFor();
     await queue.context().close();
   }, 90_000);
+
+  test('with no camera attached, the scanner says so and points to the other ways', async () => {
+    const page = await session.openPage();
+    await page.getByRole('button', { name: 'Scan with camera' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/^No camera was found/)
+      .waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/scan a picture|paste the link/i);
+    await page.context().close();
+  }, 60_000);
 });
