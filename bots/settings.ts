@@ -22,9 +22,13 @@ export interface BotSettings {
   maxAttachmentBytes: number;
   /** Kiosk check-ins may import without staff (a single certain match only). */
   kioskUnattended: boolean;
+  /** A poll starts no new link after this long; the rest wait for the next run. */
+  pollBudgetMs: number;
 }
 
 const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** Inside the 10 s a Medplum bot runs by default. */
+const DEFAULT_POLL_BUDGET_MS = 8000;
 
 /** Secret names of the configurable limits. */
 export const LIMIT_SECRETS: Readonly<Record<string, keyof Limits>> = {
@@ -58,6 +62,7 @@ export function readSettings(secrets: Record<string, ProjectSetting> | undefined
     maxAttachmentBytes: positive(text('SHL_MAX_ATTACHMENT_BYTES')) ?? DEFAULT_MAX_ATTACHMENT_BYTES,
     kioskUnattended:
       text('SHL_KIOSK_UNATTENDED')?.toLowerCase() === 'true' || secrets?.SHL_KIOSK_UNATTENDED?.valueBoolean === true,
+    pollBudgetMs: positive(text('SHL_POLL_BUDGET_MS')) ?? DEFAULT_POLL_BUDGET_MS,
   };
 }
 

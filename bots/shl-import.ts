@@ -126,6 +126,7 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
             resolveSealed: (sealed) => resolve(medplum, { sealed }, settings),
             importResources: (request) => importResources(medplum, request, importSettings(settings, event)),
             now: platform.now,
+            budgetMs: settings.pollBudgetMs,
           },
           readPollTask(input.task)
         );

@@ -104,13 +104,13 @@ describe('following long-lived links', () => {
     expect(task.code?.coding?.[0]).toEqual(FOLLOW_TASK_CODE);
     expect(task.for?.reference).toMatch(/^Patient\//);
     expect(JSON.stringify(task)).not.toContain(f.key);
-    expect(await f.poll()).toEqual({ polled: 0, imported: 0, queued: 0, stopped: 0 });
+    expect(await f.poll()).toEqual({ polled: 0, imported: 0, queued: 0, stopped: 0, deferred: 0 });
   });
 
   test('unchanged content does nothing; changed content is queued for review, counted', async () => {
     const f = await follow(false);
     await f.due();
-    expect(await f.poll()).toEqual({ polled: 1, imported: 0, queued: 0, stopped: 0 });
+    expect(await f.poll()).toEqual({ polled: 1, imported: 0, queued: 0, stopped: 0, deferred: 0 });
     sender.setFiles(f.linkId, [{ content: content('Asthma', 'Diabetes'), contentType: 'application/fhir+json' }]);
     await f.due();
     expect(await f.poll()).toMatchObject({ polled: 1, queued: 1 });
@@ -178,7 +178,13 @@ describe('following long-lived links', () => {
     sender.setFiles(f.linkId, [{ content: content('Asthma', 'Gout'), contentType: 'application/fhir+json' }]);
     const task = `Task/${(await f.task()).id}`;
     expect(await f.poll()).toMatchObject({ polled: 0 });
-    expect(await f.bot.run({ operation: 'poll', task })).toEqual({ polled: 1, imported: 0, queued: 1, stopped: 0 });
+    expect(await f.bot.run({ operation: 'poll', task })).toEqual({
+      polled: 1,
+      imported: 0,
+      queued: 1,
+      stopped: 0,
+      deferred: 0,
+    });
     const review = await f.medplum.searchOne('Task', { status: 'requested' });
     expect(review?.description).toMatch(/1 new or changed item, 0 items no longer shared/);
     expect(await f.bot.run({ operation: 'poll', task: `Task/${review?.id}` })).toMatchObject({

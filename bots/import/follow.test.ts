@@ -7,8 +7,9 @@ import { DEFAULT_INTERVAL_S, FOLLOW_TASK_CODE, pollFollowed } from './follow';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 
-async function followedTask(): Promise<{ medplum: ReturnType<typeof createFhirServer>; task: Task }> {
-  const medplum = createFhirServer();
+async function followedTask(
+  medplum = createFhirServer()
+): Promise<{ medplum: ReturnType<typeof createFhirServer>; task: Task }> {
   const task = await medplum.createResource<Task>({
     resourceType: 'Task',
     status: 'in-progress',
@@ -35,6 +36,7 @@ describe('pollFollowed pacing', () => {
     resolveSealed: (): Promise<ResolveOutput> => Promise.reject(err),
     importResources: () => Promise.reject(new Error('not called')),
     now: () => NOW,
+    budgetMs: 8000,
   });
 
   test("a 429's Retry-After pushes the next poll at least that far", async () => {
@@ -50,5 +52,33 @@ describe('pollFollowed pacing', () => {
     const after = await medplum.readResource('Task', task.id as string);
     expect(nextPoll(after)).toBe(NOW + 2 * DEFAULT_INTERVAL_S * 1000);
     expect(after.status).toBe('in-progress');
+  });
+
+  test('a run starts no link after its time budget; the rest stay due and go first next run', async () => {
+    const medplum = createFhirServer();
+    const tasks = [];
+    for (let i = 0; i < 3; i++) {
+      tasks.push((await followedTask(medplum)).task);
+    }
+    // Each answer takes 5 s of the 8 s budget: two links start, the third waits.
+    let clock = NOW;
+    const slow = {
+      resolveSealed: (): Promise<ResolveOutput> => {
+        clock += 5000;
+        return Promise.reject(new ShlError('fetch-failed', 'slow'));
+      },
+      importResources: () => Promise.reject(new Error('not called')),
+      now: () => clock,
+      budgetMs: 8000,
+    };
+    expect(await pollFollowed(medplum, slow)).toMatchObject({ polled: 2, deferred: 1 });
+    const left = await Promise.all(tasks.map((t) => medplum.readResource('Task', t.id as string)));
+    const waiting = left.filter((t) => nextPoll(t) < clock);
+    expect(waiting).toHaveLength(1);
+    // Next run: the link left over is polled.
+    clock += 1000;
+    const next = await pollFollowed(medplum, { ...slow, budgetMs: 1 });
+    expect(next).toMatchObject({ polled: 1 });
+    expect(nextPoll(await medplum.readResource('Task', waiting[0]?.id as string))).toBeGreaterThan(clock);
   });
 });

@@ -34,6 +34,8 @@ export interface FollowDeps {
   resolveSealed: (sealed: string) => Promise<ResolveOutput>;
   importResources: (request: ImportRequest) => Promise<ImportOutput>;
   now: () => number;
+  /** A scheduled poll starts no new link after this many milliseconds. */
+  budgetMs: number;
 }
 
 export interface PollReport {
@@ -41,6 +43,8 @@ export interface PollReport {
   imported: number;
   queued: number;
   stopped: number;
+  /** Due links left for the next run: the time budget ran out. */
+  deferred: number;
 }
 
 /** Starts following a link for a patient; `auto` imports new content without review. */
@@ -73,11 +77,11 @@ export async function startFollowing(
 }
 
 /**
- * Polls every followed link that is due, least recently polled first; or, with `task` (staff
- * pressing "Check now"), that one followed link at once.
+ * Polls every followed link that is due, least recently polled first, starting none after the
+ * time budget; or, with `task` (staff pressing "Check now"), that one followed link at once.
  */
 export async function pollFollowed(medplum: MedplumClient, deps: FollowDeps, task?: string): Promise<PollReport> {
-  const report: PollReport = { polled: 0, imported: 0, queued: 0, stopped: 0 };
+  const report: PollReport = { polled: 0, imported: 0, queued: 0, stopped: 0, deferred: 0 };
   if (task) {
     const followed = await medplum.readReference<Task>({ reference: task }).catch(() => undefined);
     const isFollowed = followed?.code?.coding?.some(
@@ -100,6 +104,11 @@ export async function pollFollowed(medplum: MedplumClient, deps: FollowDeps, tas
   const now = deps.now();
   for (const followed of tasks) {
     if (Date.parse(extensionValue(followed, NEXT_POLL) ?? '') > now) {
+      continue;
+    }
+    // A run must end inside the bot's timeout: what is left is due, and first, next time.
+    if (deps.now() - now >= deps.budgetMs) {
+      report.deferred++;
       continue;
     }
     report.polled++;

@@ -109,7 +109,7 @@ describe('followed links', () => {
       code: { coding: [FOLLOW_TASK_CODE] },
       description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
     });
-    const inputs = fakeBot(medplum, () => ({ polled: 1, imported: 0, queued: 1, stopped: 0 }));
+    const inputs = fakeBot(medplum, () => ({ polled: 1, imported: 0, queued: 1, stopped: 0, deferred: 0 }));
     renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Check now' }));
     expect(await screen.findByText('New content was found and is listed above for review.')).toBeInTheDocument();
