@@ -76,7 +76,7 @@ describe('deployBot', () => {
     expect(result.created).toBe(true);
     expect(result.secretCreated).toBe(true);
     const bot = await s.medplum.readResource('Bot', result.botId);
-    expect(bot).toMatchObject({ name: 'shl-import', runAsUser: true, auditEventTrigger: 'on-error' });
+    expect(bot).toMatchObject({ name: 'shl-import', runAsUser: true, auditEventTrigger: 'on-error', timeout: 45 });
     expect(bot.identifier).toContainEqual(BOT_IDENTIFIER);
     expect(bot.sourceCode).toMatchObject({ contentType: 'text/typescript', title: 'shl-import.ts' });
     expect(s.deploys).toEqual([{ id: result.botId, body: { code: options(s).code, filename: 'shl-import.js' } }]);
@@ -86,6 +86,20 @@ describe('deployBot', () => {
     const key = await importSealingKey(secrets[1]?.valueString, globalThis.crypto.subtle);
     expect(key.publicJwk.kty).toBe('EC');
     expect(result.steps.join('\n')).not.toContain(secrets[1]?.valueString ?? '-');
+  });
+
+  test("the Bot's timeout is raised to what a resolve needs, and a longer one an admin set is kept", async () => {
+    const s = await server();
+    const first = await deployBot(s.medplum, options(s));
+    const bot = await s.medplum.readResource('Bot', first.botId);
+    await s.medplum.updateResource({ ...bot, timeout: 5 });
+    const dry = await deployBot(s.medplum, options(s, { botId: first.botId, dryRun: true }));
+    expect(dry.steps.join('\n')).toMatch(/Would set timeout: 45 s on the Bot\./);
+    await deployBot(s.medplum, options(s, { botId: first.botId }));
+    expect((await s.medplum.readResource('Bot', first.botId)).timeout).toBe(45);
+    await s.medplum.updateResource({ ...(await s.medplum.readResource('Bot', first.botId)), timeout: 120 });
+    await deployBot(s.medplum, options(s, { botId: first.botId }));
+    expect((await s.medplum.readResource('Bot', first.botId)).timeout).toBe(120);
   });
 
   test('bot already there (by id or identifier): a second run changes only the code', async () => {

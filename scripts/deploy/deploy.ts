@@ -44,6 +44,13 @@ const BOT_SETTINGS: Pick<Bot, 'runAsUser' | 'auditEventTrigger'> = {
   auditEventTrigger: 'on-error',
 };
 
+/**
+ * The least `Bot.timeout` (seconds) the bot needs: a resolve may take up to its own 30 s limit
+ * (SHL_RESOLVE_TIMEOUT_MS) before matching, and Medplum's default of 10 s would cut it off with
+ * no useful answer. A longer timeout an admin set is kept.
+ */
+const MIN_TIMEOUT_S = 45;
+
 export async function deployBot(medplum: MedplumClient, options: DeployOptions): Promise<DeployResult> {
   const steps: string[] = [];
   const existing = await findBot(medplum, options.botId);
@@ -95,6 +102,7 @@ export async function deployBot(medplum: MedplumClient, options: DeployOptions):
     await medplum.updateResource<Bot>({
       ...current,
       ...BOT_SETTINGS,
+      timeout: Math.max(current.timeout ?? 0, MIN_TIMEOUT_S),
       identifier: withIdentifier(current.identifier),
       sourceCode,
     });
@@ -138,6 +146,9 @@ function settingChanges(bot: Bot): string[] {
   }
   if (bot.auditEventTrigger !== BOT_SETTINGS.auditEventTrigger) {
     changes.push(`auditEventTrigger: ${BOT_SETTINGS.auditEventTrigger ?? ''}`);
+  }
+  if ((bot.timeout ?? 0) < MIN_TIMEOUT_S) {
+    changes.push(`timeout: ${String(MIN_TIMEOUT_S)} s`);
   }
   if (!bot.identifier?.some((i) => i.system === BOT_IDENTIFIER.system && i.value === BOT_IDENTIFIER.value)) {
     changes.push(`identifier ${BOT_IDENTIFIER.system}|${BOT_IDENTIFIER.value}`);
