@@ -141,7 +141,7 @@ describe('converting with the runtime’s @medplum/ccda (built bot, vmcontext)',
         ])
       ),
       modules: { '@medplum/ccda': ccda },
-    })) as { resources?: Resource[]; warnings?: string[]; error?: { code: string } };
+    })) as { resources?: Resource[]; warnings?: string[]; error?: { code: string; message: string } };
     return { output, ccda };
   };
 
@@ -167,6 +167,21 @@ describe('converting with the runtime’s @medplum/ccda (built bot, vmcontext)',
     expect(output.warnings).toEqual([
       "The C-CDA document's patient has another family name and birth date than the link's patient: check it is the same person.",
     ]);
+  });
+
+  test('a C-CDA declaring entities (an expansion attack on the parser) is not converted: invalid-input', async () => {
+    const bomb = CCD.replace(
+      '<ClinicalDocument',
+      '<!DOCTYPE ClinicalDocument [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<ClinicalDocument'
+    );
+    const { output, ccda } = await convert({ document: ccdReference('application/cda+xml', bomb) });
+    // Refused before the parser sees it (the stand-in would refuse an unknown document too, but
+    // with the conversion message).
+    expect(output.error).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/DOCTYPE or entities/),
+    });
+    expect(ccda.calls).toEqual([]);
   });
 
   test('over SHL_MAX_ATTACHMENT_BYTES: too-large; unreadable: invalid-input', async () => {

@@ -60,6 +60,13 @@ export function convertCcdaInput(
   if (xml === undefined) {
     throw new ShlError('too-large', `The C-CDA document is over ${formatMb(maxBytes)}; import it as a document.`);
   }
+  // C-CDA needs no DTD; entity declarations only serve expansion attacks on the parser.
+  if (/<!(?:DOCTYPE|ENTITY)/i.test(xml)) {
+    throw new ShlError(
+      'invalid-input',
+      'The C-CDA document declares a DOCTYPE or entities, which C-CDA does not use; it is not converted. It can still be imported as a document.'
+    );
+  }
   const patient = isResource(input.patient) && input.patient.resourceType === 'Patient' ? input.patient : undefined;
   return convertCcdaDocument(
     converter,

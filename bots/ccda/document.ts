@@ -7,9 +7,12 @@ import type { Resource } from '@medplum/fhirtypes';
 import { decodeBase64url, decodeUtf8 } from '../shl/base64url';
 
 const CCDA_TYPES = new Set(['application/cda+xml', 'text/xml', 'application/xml', 'application/hl7-v3+xml']);
-/** The root element after an optional BOM, XML declaration, processing instructions and comments. */
+/**
+ * The root element after an optional BOM, XML declaration, processing instructions, comments and
+ * DOCTYPE (recognized here so that conversion can refuse it by name).
+ */
 const CLINICAL_DOCUMENT =
-  /^\uFEFF?\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*)*<(?:[A-Za-z_][\w.-]*:)?ClinicalDocument[\s>]/;
+  /^\uFEFF?\s*(?:<\?[\s\S]*?\?>\s*|<!--[\s\S]*?-->\s*|<!DOCTYPE[^[>]*(?:\[[\s\S]*?\])?\s*>\s*)*<(?:[A-Za-z_][\w.-]*:)?ClinicalDocument[\s>]/;
 
 /** Whether a resource holds a C-CDA document inline. */
 export function isCcdaDocument(resource: Resource): boolean {
