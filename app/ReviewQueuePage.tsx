@@ -15,6 +15,9 @@ import { BotError, checkFollowedNow } from './bot-client';
 import { errorTitle } from './error-messages';
 import { ShlImportPage } from './ShlImportPage';
 
+/** Tasks listed at once (a Medplum search returns 20 unless asked). */
+const LIST_SIZE = 100;
+
 export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
   const medplum = useMedplum();
   const [tasks, setTasks] = useState<Task[]>([]);
@@ -32,7 +35,9 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
         {
           code: `${CHECK_IN_TASK_CODE.system}|${CHECK_IN_TASK_CODE.code}`,
           status: 'requested',
-          _sort: '-_lastUpdated',
+          // Oldest first: whoever has waited longest is seen first.
+          _sort: 'authored-on',
+          _count: String(LIST_SIZE),
         },
         fresh
       )
@@ -41,7 +46,11 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
     medplum
       .searchResources(
         'Task',
-        { code: `${FOLLOW_TASK_CODE.system}|${FOLLOW_TASK_CODE.code}`, status: 'in-progress' },
+        {
+          code: `${FOLLOW_TASK_CODE.system}|${FOLLOW_TASK_CODE.code}`,
+          status: 'in-progress',
+          _count: String(LIST_SIZE),
+        },
         fresh
       )
       .then(setFollowed)
@@ -120,6 +129,11 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
         Check-ins to review
       </Title>
       {tasks.length === 0 && <Text>Nothing to review.</Text>}
+      {tasks.length === LIST_SIZE && (
+        <Text size="sm" c="dimmed">
+          Showing the {LIST_SIZE} that have waited longest; more appear as these are finished.
+        </Text>
+      )}
       {tasks.map((task) => (
         <Paper key={task.id} withBorder p="sm">
           <Group justify="space-between">

@@ -146,6 +146,11 @@ describe('following long-lived links', () => {
     ]);
     expect(changes).toMatchObject({ added: 2, removed: 1 });
     expect(JSON.stringify(review)).not.toContain(f.key);
+    // Back to what staff saw at the import: nothing left to review.
+    sender.setFiles(f.linkId, [{ content: content('Asthma'), contentType: 'application/fhir+json' }]);
+    await f.due();
+    await f.poll();
+    expect(await f.medplum.readResource('Task', review.id as string)).toMatchObject({ status: 'cancelled' });
   });
 
   test('auto mode imports the new content; nothing already there is duplicated', async () => {

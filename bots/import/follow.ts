@@ -180,8 +180,8 @@ async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, rep
 
 /**
  * Queues the change for review, or, while a review of this link is still pending, updates that
- * one: it keeps the content staff last saw, so its counts cover every change since. Returns how
- * many Tasks were created.
+ * one: it keeps the content staff last saw, so its counts cover every change since (and it is
+ * withdrawn if the link is back to that content). Returns how many Tasks were created.
  */
 async function queueReview(
   medplum: MedplumClient,
@@ -196,7 +196,11 @@ async function queueReview(
   const { added, removed } = compareFingerprints(resolved.resources, new Set(baseline.split(' ').filter(Boolean)));
   const description = `${label(resolved)}: ${count(added, 'new or changed item')}, ${count(removed, 'item')} no longer shared.`;
   if (pending) {
-    await medplum.updateResource<Task>({ ...pending, description, authoredOn: new Date(now).toISOString() });
+    await medplum.updateResource<Task>(
+      added === 0 && removed === 0
+        ? { ...pending, status: 'cancelled', statusReason: { text: 'The link is back to what staff last saw.' } }
+        : { ...pending, description, authoredOn: new Date(now).toISOString() }
+    );
     return 0;
   }
   await medplum.createResource<Task>({

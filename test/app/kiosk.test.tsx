@@ -82,6 +82,35 @@ describe('ReviewQueuePage', () => {
   });
 });
 
+describe('ReviewQueuePage order', () => {
+  test('whoever has waited longest is listed first', async () => {
+    const medplum = createFhirServer();
+    // Created in an order that neither creation nor last-update order would list correctly.
+    for (const [description, authoredOn] of [
+      ['Check-in: middle', '2026-11-24T09:00:00Z'],
+      ['Check-in: later', '2026-11-24T10:00:00Z'],
+      ['Check-in: earlier', '2026-11-24T08:00:00Z'],
+    ]) {
+      await medplum.createResource<Task>({
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        code: { coding: [CHECK_IN_TASK_CODE] },
+        description,
+        authoredOn,
+      });
+    }
+    fakeBot(medplum, () => ({}));
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
+    await screen.findByText('Check-in: later');
+    expect(screen.getAllByText(/^Check-in: /).map((e) => e.textContent)).toEqual([
+      'Check-in: earlier',
+      'Check-in: middle',
+      'Check-in: later',
+    ]);
+  });
+});
+
 describe('followed links', () => {
   test('staff can stop following a link from the queue', async () => {
     const medplum = createFhirServer();
