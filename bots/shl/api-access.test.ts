@@ -45,6 +45,10 @@ beforeAll(async () => {
       res
         .writeHead(200, { 'content-type': 'application/fhir+json' })
         .end(bundle([`e${page}`], page < 20 ? `${origin}/fhir/Patient/p-1/$everything?page=${page + 1}` : undefined));
+    } else if (req.url?.startsWith('/fhir/Patient/p-2/$everything')) {
+      res.writeHead(404).end();
+    } else if (/^\/fhir\/(Condition|Immunization)\?patient=p-2$/.test(req.url ?? '')) {
+      res.writeHead(200, { 'content-type': 'application/fhir+json' }).end(bundle([req.url?.slice(6, 10) ?? '']));
     } else if (req.url?.startsWith('/fhir/Coverage')) {
       res.writeHead(302, { location: `${other}/fhir/Coverage` }).end();
     } else {
@@ -89,6 +93,19 @@ describe('smart-api-access', () => {
     expect(result.contents).toHaveLength(10);
     expect(seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(result.warnings).toEqual([]);
+  });
+
+  test('a server without $everything: US Core searches for the patient instead, no warning for the attempt', async () => {
+    seen.length = 0;
+    const access = readApiAccess({ access_token: TOKEN, aud: `${origin}/fhir`, patient: 'p-2' });
+    const result = await fetchApiData(ctx(), access as NonNullable<typeof access>);
+    expect(seen[0]?.path).toBe('/fhir/Patient/p-2/$everything');
+    expect(seen.slice(1).every((s) => s.path.endsWith('patient=p-2'))).toBe(true);
+    expect(seen.map((s) => s.path)).toContain('/fhir/Observation?category=laboratory&patient=p-2');
+    expect(result.contents).toHaveLength(2);
+    // Four of the six searches answer 404: a warning each; the $everything attempt adds none.
+    expect(result.warnings).toHaveLength(4);
+    expect(result.warnings.every((w) => w.includes('HTTP 404'))).toBe(true);
   });
 
   test('the token is not forwarded to another origin on a redirect; failures are warnings without the token', async () => {

@@ -1,7 +1,7 @@
 /**
  * `application/smart-api-access` files: a SMART token response plus `aud` (the FHIR base the
  * token works at) and optional `query` hints. The bot runs the hints (or, without any, the
- * patient's `$everything`, else a few US Core searches) against `aud` under the same network
+ * patient's `$everything`, falling back to US Core searches) against `aud` under the same network
  * rules, follows paging up to a cap, and adds what comes back to the review set. The token is
  * used for these requests only: never stored, logged or put in a message. A failure is a
  * warning, never a failed resolve.
@@ -52,39 +52,61 @@ export function readApiAccess(content: unknown): ApiAccess | undefined {
   };
 }
 
-/** Runs the hints (or the defaults) against `aud`. */
+/**
+ * Runs the hints against `aud`; without any, the patient's `$everything`, and when the server
+ * does not answer that (many do not offer it), US Core searches for the patient instead.
+ */
 export async function fetchApiData(ctx: FetchContext, access: ApiAccess): Promise<ApiResults> {
-  const queries =
-    access.queries.length > 0
-      ? access.queries
-      : access.patient
-        ? [`Patient/${encodeURIComponent(access.patient)}/$everything`]
-        : US_CORE_SEARCHES;
   const results: ApiResults = { contents: [], warnings: [] };
-  let total = 0;
+  const budget = { resources: 0 };
+  if (access.queries.length > 0) {
+    await runQueries(ctx, access, access.queries, results, budget);
+  } else if (access.patient) {
+    const patient = encodeURIComponent(access.patient);
+    const everything: ApiResults = { contents: [], warnings: [] };
+    await runQueries(ctx, access, [`Patient/${patient}/$everything`], everything, budget);
+    if (everything.contents.length > 0) {
+      results.contents.push(...everything.contents);
+      results.warnings.push(...everything.warnings);
+    } else {
+      const searches = US_CORE_SEARCHES.map((q) => `${q}${q.includes('?') ? '&' : '?'}patient=${patient}`);
+      await runQueries(ctx, access, searches, results, budget);
+    }
+  } else {
+    await runQueries(ctx, access, US_CORE_SEARCHES, results, budget);
+  }
+  return results;
+}
+
+async function runQueries(
+  ctx: FetchContext,
+  access: ApiAccess,
+  queries: string[],
+  results: ApiResults,
+  budget: { resources: number }
+): Promise<void> {
   for (const query of queries) {
     let next: URL | undefined = resolveQuery(access.aud, query);
     if (!next) {
       results.warnings.push(`A suggested query of the sender's FHIR API was not a query on it; it was skipped.`);
       continue;
     }
-    for (let page = 0; next && page < MAX_PAGES && total < MAX_RESOURCES; page++) {
+    for (let page = 0; next && page < MAX_PAGES && budget.resources < MAX_RESOURCES; page++) {
       const body = await get(ctx, access, next, results.warnings);
       if (body === undefined) {
         break;
       }
       results.contents.push(body);
-      total += (body as Bundle).entry?.length ?? 1;
+      budget.resources += (body as Bundle).entry?.length ?? 1;
       next = nextPage(access.aud, body);
     }
-    if (total >= MAX_RESOURCES) {
+    if (budget.resources >= MAX_RESOURCES) {
       results.warnings.push(
-        `The sender's FHIR API offered more than ${MAX_RESOURCES} resources; only the first were read.`
+        `The sender's FHIR API offered more than ${String(MAX_RESOURCES)} resources; only the first were read.`
       );
-      break;
+      return;
     }
   }
-  return results;
 }
 
 async function get(ctx: FetchContext, access: ApiAccess, url: URL, warnings: string[]): Promise<Resource | undefined> {
