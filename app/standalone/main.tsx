@@ -55,6 +55,8 @@ function Page(): JSX.Element {
 
 function Shell(): JSX.Element {
   const profile = useMedplumProfile();
+  // A kiosk is a public screen: patients get no way to the staff pages from it.
+  const kiosk = window.location.pathname.startsWith('/kiosk');
   return (
     <AppShell header={{ height: 56 }} padding="md">
       <AppShell.Header>
@@ -63,9 +65,13 @@ function Shell(): JSX.Element {
             SMART Health Link import
           </Title>
           <Group>
-            <Anchor href="/">Import</Anchor>
-            <Anchor href="/queue">Check-ins to review</Anchor>
-            <Anchor href="/kiosk">Kiosk</Anchor>
+            {!kiosk && (
+              <>
+                <Anchor href="/">Import</Anchor>
+                <Anchor href="/queue">Check-ins to review</Anchor>
+                <Anchor href="/kiosk">Kiosk</Anchor>
+              </>
+            )}
             {localMode && <Text size="sm">Local mode: demo data only</Text>}
           </Group>
         </Group>

@@ -33,6 +33,8 @@ describe('check-in and following in Chromium', () => {
     await kiosk.screenshot({ path: `${SHOTS}/8-kiosk-thanks.png`, fullPage: true });
     const shown = await kiosk.locator('main').innerText();
     expect(shown).not.toMatch(/Argonaut|Asthma|Hypertension/);
+    // A public screen: no way from it to the staff pages.
+    expect(await kiosk.getByRole('link', { name: 'Check-ins to review' }).count()).toBe(0);
     await kiosk.context().close();
 
     const queue = await session.openPage('queue');
