@@ -1,6 +1,8 @@
 // @vitest-environment jsdom
 /** The kiosk check-in page and the staff review queue, against MockClient with a bot route. */
 import type { Condition, Patient, Task } from '@medplum/fhirtypes';
+import type { MockClient } from '@medplum/mock';
+import type { WithId } from '@medplum/core';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHECK_IN_TASK_CODE } from '../../bots/import/check-in';
@@ -111,16 +113,21 @@ describe('ReviewQueuePage order', () => {
   });
 });
 
+/** A followed link's Task, as `import` with `follow` leaves it. */
+function followedLink(medplum: MockClient): Promise<WithId<Task>> {
+  return medplum.createResource<Task>({
+    resourceType: 'Task',
+    status: 'in-progress',
+    intent: 'order',
+    code: { coding: [FOLLOW_TASK_CODE] },
+    description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
+  });
+}
+
 describe('followed links', () => {
   test('staff can stop following a link from the queue', async () => {
     const medplum = createFhirServer();
-    const task = await medplum.createResource<Task>({
-      resourceType: 'Task',
-      status: 'in-progress',
-      intent: 'order',
-      code: { coding: [FOLLOW_TASK_CODE] },
-      description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
-    });
+    const task = await followedLink(medplum);
     fakeBot(medplum, () => ({}));
     renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Stop following' }));
@@ -131,13 +138,7 @@ describe('followed links', () => {
 
   test('"Check now" asks the bot to poll that link and says what it found', async () => {
     const medplum = createFhirServer();
-    const task = await medplum.createResource<Task>({
-      resourceType: 'Task',
-      status: 'in-progress',
-      intent: 'order',
-      code: { coding: [FOLLOW_TASK_CODE] },
-      description: 'Following Diabetes diary (https://sender.example); new content is queued for review.',
-    });
+    const task = await followedLink(medplum);
     const inputs = fakeBot(medplum, () => ({ polled: 1, imported: 0, queued: 1, stopped: 0, deferred: 0 }));
     renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Check now' }));

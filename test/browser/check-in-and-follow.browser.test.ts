@@ -8,7 +8,7 @@
 import type { Bundle, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BrowserSession } from './session';
-import { SHOTS, startBrowserSession } from './session';
+import { chartOf, SHOTS, startBrowserSession } from './session';
 
 let session: BrowserSession;
 
@@ -19,10 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await session.close();
 });
-
-async function search(query: string): Promise<Bundle> {
-  return (await (await fetch(`${session.local.api.origin}/fhir/R4/${query}`)).json()) as Bundle;
-}
 
 describe('check-in and following in Chromium', () => {
   test('a kiosk check-in is queued without showing health data; staff finish it from the queue', async () => {
@@ -51,10 +47,10 @@ describe('check-in and following in Chromium', () => {
     await queue.getByRole('button', { name: 'Back to the queue' }).click();
     await queue.getByText('Nothing to review.').waitFor();
 
-    const tasks = await search('Task?status=completed');
+    const tasks = await session.fhir<Bundle>('Task?status=completed');
     const done = tasks.entry?.map((e) => e.resource as Task).find((t) => t.description?.startsWith('Check-in'));
     expect(done?.output?.[0]?.valueReference?.reference).toBe(done?.for?.reference);
-    const conditions = await search(`Condition?patient=${done?.for?.reference ?? 'none'}`);
+    const conditions = await session.fhir<Bundle>(`Condition?patient=${done?.for?.reference ?? 'none'}`);
     expect(conditions.entry).toHaveLength(2);
     await queue.context().close();
   }, 90_000);
@@ -69,11 +65,7 @@ describe('check-in and following in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/10-follow-choice.png`, fullPage: true });
     await page.getByRole('button', { name: /^Import \d+ resources$/ }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
-    const chart =
-      (await page
-        .getByRole('link', { name: /^Patient\// })
-        .first()
-        .textContent()) ?? '';
+    const chart = await chartOf(page);
     // The sender adds a result, as the patient's app would (local mode's demo button).
     await page.getByRole('button', { name: /^Sender adds a lab result/ }).click();
     await page.getByRole('button', { name: 'Sender adds a lab result (1 added)' }).waitFor();
@@ -100,7 +92,7 @@ describe('check-in and following in Chromium', () => {
     await queue.getByRole('heading', { name: 'Done' }).waitFor();
 
     // Only the new result was added to the chart; nothing already there was duplicated.
-    const after = await search(`Observation?patient=${chart}`);
+    const after = await session.fhir<Bundle>(`Observation?patient=${chart}`);
     const codes = after.entry?.map(
       (e) => (e.resource as { code?: { coding?: { code?: string }[] } }).code?.coding?.[0]?.code
     );

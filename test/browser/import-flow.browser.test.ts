@@ -4,12 +4,13 @@
  * then the right passcode, and a camera scan through Chromium's fake camera fed a video of a QR
  * code. Screenshots of each step go to test-output/screenshots/.
  */
+import type { Binary, Bundle, DocumentReference } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeQrVideo } from './qr-video';
 import type { BrowserSession } from './session';
-import { SHOTS, startBrowserSession } from './session';
+import { chartOf, SHOTS, startBrowserSession } from './session';
 
 let session: BrowserSession;
 
@@ -52,22 +53,10 @@ describe('import pages in Chromium', () => {
     await page.getByRole('button', { name: /^Import \d+ resources$/ }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/4-done.png`, fullPage: true });
-    const chart =
-      (await page
-        .getByRole('link', { name: /^Patient\// })
-        .first()
-        .textContent()) ?? '';
-    const conditions = (await (
-      await fetch(`${session.local.api.origin}/fhir/R4/Condition?patient=${chart}`)
-    ).json()) as {
-      entry?: unknown[];
-    };
+    const chart = await chartOf(page);
+    const conditions = await session.fhir<Bundle>(`Condition?patient=${chart}`);
     expect(conditions.entry).toHaveLength(2);
-    const observations = (await (
-      await fetch(`${session.local.api.origin}/fhir/R4/Observation?patient=${chart}`)
-    ).json()) as {
-      entry?: unknown[];
-    };
+    const observations = await session.fhir<Bundle>(`Observation?patient=${chart}`);
     expect(observations.entry).toHaveLength(2);
     await page.context().close();
   }, 60_000);
@@ -83,18 +72,10 @@ describe('import pages in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}/13-ccda.png`, fullPage: true });
     await page.getByRole('button', { name: 'Import 1 resource' }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
-    const chart =
-      (await page
-        .getByRole('link', { name: /^Patient\// })
-        .first()
-        .textContent()) ?? '';
-    const documents = (await (
-      await fetch(`${session.local.api.origin}/fhir/R4/DocumentReference?patient=${chart}`)
-    ).json()) as { entry?: { resource: { content: { attachment: { url?: string } }[] } }[] };
-    const url = documents.entry?.[0]?.resource.content[0]?.attachment.url ?? '';
-    const binary = (await (await fetch(`${session.local.api.origin}/fhir/R4/${url}`)).json()) as {
-      contentType?: string;
-    };
+    const chart = await chartOf(page);
+    const documents = await session.fhir<Bundle<DocumentReference>>(`DocumentReference?patient=${chart}`);
+    const url = documents.entry?.[0]?.resource?.content[0]?.attachment.url ?? '';
+    const binary = await session.fhir<Binary>(url);
     expect(binary.contentType).toBe('application/cda+xml');
     await page.context().close();
   }, 60_000);

@@ -23,6 +23,8 @@ export interface BrowserSession {
   link: (title: string) => string;
   /** A fresh page at `path`, the camera allowed. */
   openPage: (path?: string) => Promise<Page>;
+  /** GET on the local FHIR API, e.g. `Condition?patient=Patient/1`. */
+  fhir: <T>(path: string) => Promise<T>;
   close: () => Promise<void>;
 }
 
@@ -70,10 +72,22 @@ export async function startBrowserSession(
       await page.goto(url + path);
       return page;
     },
+    fhir: async <T>(path: string): Promise<T> =>
+      (await (await fetch(`${local.api.origin}/fhir/R4/${path}`)).json()) as T,
     close: async () => {
       await browser.close();
       await vite.close();
       await local.close();
     },
   };
+}
+
+/** The `Patient/…` the Done step links to: the chart the import went into. */
+export async function chartOf(page: Page): Promise<string> {
+  return (
+    (await page
+      .getByRole('link', { name: /^Patient\// })
+      .first()
+      .textContent()) ?? ''
+  );
 }
