@@ -68,7 +68,12 @@ export function ReviewStep({ resolved, seen, onImport, onBack, importing, onConv
       ? [...candidates.filter(changes.isNew), ...candidates.filter((r) => !changes.isNew(r))]
       : candidates;
     for (const r of ordered) {
-      byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), r]);
+      const group = byType.get(r.resourceType);
+      if (group) {
+        group.push(r);
+      } else {
+        byType.set(r.resourceType, [r]);
+      }
     }
     return [...byType.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [candidates, changes]);
