@@ -9,11 +9,12 @@
 import type { Bundle, Coding, Patient, Resource } from '@medplum/fhirtypes';
 import { compare } from '../matching/compare';
 import { demographicsOf } from '../matching/demographics';
+import { isResource } from '../shl/bundle-entries';
 import { ShlError } from '../shl/errors';
 import { formatMb } from '../shl/jwe';
 import { literalReference, visitObjects } from '../shl/json-walk';
 import { typeIdTail } from '../shl/normalize';
-import { ccdaXml, isCcdaDocument } from './document';
+import { ccdaXml } from './document';
 
 /** The part of `@medplum/ccda` used here. */
 export interface CcdaConverter {
@@ -44,7 +45,8 @@ export function convertCcdaInput(
   randomId: () => string
 ): ConvertedDocument {
   const document = input.document;
-  if (!isResource(document) || !isCcdaDocument(document)) {
+  const xml = isResource(document) ? ccdaXml(document) : undefined;
+  if (xml === undefined) {
     throw new ShlError(
       'invalid-input',
       '"document" must be a DocumentReference or Binary that holds a C-CDA document inline.'
@@ -56,8 +58,8 @@ export function convertCcdaInput(
       'C-CDA conversion needs @medplum/ccda, which this Medplum runtime does not provide. The document can still be imported as a document.'
     );
   }
-  const xml = ccdaXml(document, maxBytes);
-  if (xml === undefined) {
+  // Characters, a lower bound on the bytes: close enough for a cap, without encoding it again.
+  if (xml.length > maxBytes) {
     throw new ShlError('too-large', `The C-CDA document is over ${formatMb(maxBytes)}; import it as a document.`);
   }
   // C-CDA needs no DTD; entity declarations only serve expansion attacks on the parser.
@@ -75,10 +77,6 @@ export function convertCcdaInput(
     patient,
     randomId
   );
-}
-
-function isResource(value: unknown): value is Resource {
-  return typeof value === 'object' && value !== null && typeof (value as Resource).resourceType === 'string';
 }
 
 /**

@@ -16,13 +16,11 @@ const CLINICAL_DOCUMENT =
 
 /** Whether a resource holds a C-CDA document inline. */
 export function isCcdaDocument(resource: Resource): boolean {
-  return ccdaXml(resource, Number.POSITIVE_INFINITY) !== undefined;
+  return ccdaXml(resource) !== undefined;
 }
 
-/**
- * The C-CDA XML a resource holds inline, or undefined when it holds none or one over `maxBytes`.
- */
-export function ccdaXml(resource: Resource, maxBytes: number): string | undefined {
+/** The C-CDA XML a resource holds inline, or undefined when it holds none. */
+export function ccdaXml(resource: Resource): string | undefined {
   // Also called on input from outside: nothing about its shape is assumed.
   const inline: unknown[] =
     resource.resourceType === 'Binary'
@@ -33,7 +31,7 @@ export function ccdaXml(resource: Resource, maxBytes: number): string | undefine
   for (const item of inline) {
     const { contentType, data } = (item ?? {}) as { contentType?: unknown; data?: unknown };
     const type = typeof contentType === 'string' ? (contentType.split(';')[0]?.trim().toLowerCase() ?? '') : '';
-    if (typeof data !== 'string' || !CCDA_TYPES.has(type) || (data.length / 4) * 3 > maxBytes) {
+    if (typeof data !== 'string' || !CCDA_TYPES.has(type)) {
       continue;
     }
     const bytes = decodeBase64url(data.replace(/\s+/g, ''));

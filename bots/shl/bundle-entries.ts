@@ -60,7 +60,8 @@ function addBundle(bundle: Resource & { entry?: unknown }, groups: ResourceGroup
   }
 }
 
-function isResource(value: unknown): value is Resource {
+/** Whether a JSON value is a FHIR resource (an object with a `resourceType`). */
+export function isResource(value: unknown): value is Resource {
   return (
     typeof value === 'object' &&
     value !== null &&
