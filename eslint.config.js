@@ -22,7 +22,7 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: ['test/**', '**/*.test.ts', 'scripts/**', 'app/local/**'],
+    files: ['test/**', '**/*.test.ts', 'scripts/**', 'local/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   }
 );

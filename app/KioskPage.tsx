@@ -3,14 +3,15 @@
  * unattended only when the project allows it and one existing record is a certain match;
  * otherwise staff get a Task. The screen shows no health data, and resets for the next person.
  */
-import { Alert, Button, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Alert, Stack, Text, Title } from '@mantine/core';
 import { useMedplum } from '@medplum/react-hooks';
 import type { JSX } from 'react';
 import { useEffect, useRef, useState } from 'react';
 import type { BotRef } from './bot-client';
 import { BotError, checkInLink } from './bot-client';
 import { LinkInput } from './components/LinkInput';
-import { errorTitle } from './error-messages';
+import { PasscodeStep } from './components/PasscodeStep';
+import { errorText } from './error-messages';
 
 type State = 'link' | 'passcode' | 'sending' | 'thanks' | 'error';
 
@@ -21,18 +22,20 @@ export function KioskPage({ bot }: { bot: BotRef }): JSX.Element {
   const medplum = useMedplum();
   const [state, setState] = useState<State>('link');
   const [message, setMessage] = useState('');
-  const [passcode, setPasscode] = useState('');
+  const [passcodeError, setPasscodeError] = useState<{ message: string; remainingAttempts?: number }>();
   const link = useRef<string | undefined>(undefined);
+
+  const reset = (): void => {
+    link.current = undefined;
+    setPasscodeError(undefined);
+    setState('link');
+  };
 
   useEffect(() => {
     if (state !== 'thanks' && state !== 'error') {
       return undefined;
     }
-    const timer = setTimeout(() => {
-      link.current = undefined;
-      setPasscode('');
-      setState('link');
-    }, RESET_AFTER_MS);
+    const timer = setTimeout(reset, RESET_AFTER_MS);
     return () => clearTimeout(timer);
   }, [state]);
 
@@ -45,7 +48,7 @@ export function KioskPage({ bot }: { bot: BotRef }): JSX.Element {
     checkInLink(medplum, bot, { shl, ...(code && { passcode: code }) })
       .then((result) => {
         link.current = undefined;
-        setPasscode('');
+        setPasscodeError(undefined);
         setMessage(
           result.status === 'imported'
             ? 'Thank you. Your health information was added to your record.'
@@ -54,12 +57,13 @@ export function KioskPage({ bot }: { bot: BotRef }): JSX.Element {
         setState('thanks');
       })
       .catch((err: unknown) => {
-        setMessage(
-          err instanceof BotError
-            ? `${errorTitle(err.error.code)}. ${err.error.message}`
-            : 'Something went wrong. Please ask at the desk.'
-        );
-        setState(err instanceof BotError && err.error.code === 'passcode-invalid' ? 'passcode' : 'error');
+        if (err instanceof BotError && err.error.code === 'passcode-invalid') {
+          setPasscodeError(err.error);
+          setState('passcode');
+          return;
+        }
+        setMessage(errorText(err));
+        setState('error');
       });
   };
 
@@ -81,29 +85,13 @@ export function KioskPage({ bot }: { bot: BotRef }): JSX.Element {
         />
       )}
       {state === 'passcode' && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            send(passcode);
-          }}
-        >
-          <Stack>
-            {message && (
-              <Alert color="red" role="alert">
-                {message}
-              </Alert>
-            )}
-            <PasswordInput
-              label="Passcode"
-              value={passcode}
-              onChange={(e) => setPasscode(e.currentTarget.value)}
-              autoFocus
-            />
-            <Button type="submit" disabled={!passcode}>
-              Check in
-            </Button>
-          </Stack>
-        </form>
+        <PasscodeStep
+          onSubmit={send}
+          onCancel={reset}
+          {...(passcodeError && { error: passcodeError })}
+          submitLabel="Check in"
+          description="The passcode you chose when you shared your link."
+        />
       )}
       {state === 'sending' && <Text role="status">Sending your information…</Text>}
       {(state === 'thanks' || state === 'error') && (

@@ -4,21 +4,19 @@
  * it sealed to the bot's key.
  */
 import { Alert, Group, Loader, Radio, Stack, Stepper, Text, Title } from '@mantine/core';
-import type { Patient, Resource } from '@medplum/fhirtypes';
-import { useMedplum } from '@medplum/react-hooks';
+import type { Patient } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
-import { useEffect, useRef, useState } from 'react';
-import type { ImportOutput } from '../bots/import/import';
-import type { ResolveOutput } from '../bots/shl-import';
+import { useEffect, useRef } from 'react';
+import type { ImportOutput } from '../bots/contract';
 import type { BotRef } from './bot-client';
-import { BotError, convertCcda, importReviewed, resolveSealed, sealLink } from './bot-client';
 import { DoneStep } from './components/DoneStep';
 import { LinkInput } from './components/LinkInput';
 import { PasscodeStep } from './components/PasscodeStep';
-import type { PatientChoice } from './components/PatientStep';
 import { PatientStep } from './components/PatientStep';
 import { ReviewStep } from './components/ReviewStep';
 import { errorTitle } from './error-messages';
+import type { FollowChoice, Step } from './use-shl-import';
+import { useShlImport } from './use-shl-import';
 
 export interface ShlImportPageProps {
   /** The `shl-import` Bot: its id, or its identifier. */
@@ -34,8 +32,6 @@ export interface ShlImportPageProps {
   /** Called once the import is done. */
   onImported?: (result: ImportOutput) => void;
 }
-
-type Step = 'link' | 'passcode' | 'resolving' | 'patient' | 'review' | 'importing' | 'done';
 
 const STEP_INDEX: Record<Step, number> = {
   link: 0,
@@ -57,16 +53,8 @@ const STEP_TITLES: Record<Step, string> = {
 };
 
 export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImported }: ShlImportPageProps): JSX.Element {
-  const medplum = useMedplum();
-  const [step, setStep] = useState<Step>(sealed ? 'resolving' : 'link');
-  const [error, setError] = useState<{ code: string; message: string; remainingAttempts?: number }>();
-  const [resolved, setResolved] = useState<ResolveOutput>();
-  const [choice, setChoice] = useState<PatientChoice>();
-  const [result, setResult] = useState<ImportOutput>();
-  const link = useRef<string | undefined>(undefined);
-  /** The input sealed for resolve: ciphertext, kept only to follow a long-lived link. */
-  const sealedInput = useRef<string | undefined>(sealed);
-  const [follow, setFollow] = useState<'no' | 'review' | 'auto'>('no');
+  const [state, actions] = useShlImport({ bot, recipient, sealed, onImported });
+  const { step, error, resolved, result, follow } = state;
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -77,105 +65,9 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
   useEffect(() => {
     if (sealed && !opened.current) {
       opened.current = true;
-      open();
+      actions.openSealed();
     }
   });
-
-  const reset = (): void => {
-    link.current = undefined;
-    setStep('link');
-    setError(undefined);
-    setResolved(undefined);
-    setChoice(undefined);
-    setResult(undefined);
-  };
-
-  const open = (passcode?: string): void => {
-    const shl = link.current;
-    if (!shl && !sealed) {
-      reset();
-      return;
-    }
-    setError(undefined);
-    setStep('resolving');
-    (shl ? sealLink(medplum, bot, { shl, ...(passcode && { passcode }) }) : Promise.resolve(sealed as string))
-      .then((input) => {
-        sealedInput.current = input;
-        return resolveSealed(medplum, bot, input, recipient);
-      })
-      .then((output) => {
-        link.current = undefined;
-        setResolved(output);
-        setStep('patient');
-      })
-      .catch((err: unknown) => {
-        const e =
-          err instanceof BotError
-            ? err.error
-            : {
-                code: 'fetch-failed',
-                message: 'The importer could not be reached. Check the connection and try again.',
-              };
-        setError(e);
-        if (e.code === 'passcode-invalid' || e.code === 'passcode-required') {
-          setStep('passcode');
-        } else {
-          link.current = undefined;
-          setStep('link');
-        }
-      });
-  };
-
-  /** Converts a C-CDA document; its resources and warnings join the review. */
-  const convert = async (document: Resource): Promise<void> => {
-    try {
-      const converted = await convertCcda(medplum, bot, document, resolved?.patient);
-      setResolved(
-        (current) =>
-          current && {
-            ...current,
-            resources: [...current.resources, ...converted.resources],
-            warnings: [...current.warnings, ...converted.warnings],
-          }
-      );
-    } catch (err) {
-      throw new Error(
-        err instanceof BotError
-          ? err.error.message
-          : 'The importer could not be reached. Check the connection and try again.',
-        { cause: err }
-      );
-    }
-  };
-
-  const runImport = (resources: Resource[]): void => {
-    if (!resolved || !choice) {
-      return;
-    }
-    setStep('importing');
-    const following =
-      follow !== 'no' && sealedInput.current ? { sealed: sealedInput.current, auto: follow === 'auto' } : undefined;
-    importReviewed(medplum, bot, {
-      source: resolved.source,
-      resources,
-      patient: choice,
-      ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
-      ...(following && { follow: following }),
-    })
-      .then((output) => {
-        setResult(output);
-        setStep('done');
-        onImported?.(output);
-      })
-      .catch((err: unknown) => {
-        setError(
-          err instanceof BotError
-            ? err.error
-            : { code: 'invalid-input', message: 'The import could not be sent. Nothing was imported; try again.' }
-        );
-        setStep('review');
-      });
-  };
 
   return (
     <Stack maw={960} mx="auto" p="md">
@@ -196,23 +88,11 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
           {error.message}
         </Alert>
       )}
-      {step === 'link' && (
-        <LinkInput
-          onSubmit={(shl, preview) => {
-            link.current = shl;
-            if (preview.flags.has('P')) {
-              setError(undefined);
-              setStep('passcode');
-            } else {
-              open();
-            }
-          }}
-        />
-      )}
+      {step === 'link' && <LinkInput onSubmit={(shl, preview) => actions.submitLink(shl, preview.flags.has('P'))} />}
       {step === 'passcode' && (
         <PasscodeStep
-          onSubmit={(passcode) => open(passcode)}
-          onCancel={reset}
+          onSubmit={actions.submitPasscode}
+          onCancel={actions.reset}
           error={error?.code === 'passcode-invalid' ? error : undefined}
         />
       )}
@@ -227,11 +107,8 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
           incoming={resolved.patient}
           matches={resolved.matches}
           {...(patient && { known: patient })}
-          onChoose={(c) => {
-            setChoice(c);
-            setStep('review');
-          }}
-          onBack={reset}
+          onChoose={actions.choosePatient}
+          onBack={actions.reset}
         />
       )}
       {(step === 'review' || step === 'importing') && resolved && (
@@ -240,7 +117,7 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
             <Radio.Group
               label="This link may get new content. Keep following it?"
               value={follow}
-              onChange={(value) => setFollow(value as 'no' | 'review' | 'auto')}
+              onChange={(value) => actions.setFollow(value as FollowChoice)}
             >
               <Group mt="xs">
                 <Radio value="no" label="No" />
@@ -252,14 +129,14 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
           <ReviewStep
             resolved={resolved}
             {...(seen && { seen })}
-            onConvert={convert}
-            onImport={runImport}
-            onBack={() => setStep('patient')}
+            onConvert={actions.convert}
+            onImport={actions.importResources}
+            onBack={actions.backToPatient}
             importing={step === 'importing'}
           />
         </>
       )}
-      {step === 'done' && result && <DoneStep result={result} onAnother={reset} />}
+      {step === 'done' && result && <DoneStep result={result} onAnother={actions.reset} />}
     </Stack>
   );
 }

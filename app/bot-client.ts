@@ -4,30 +4,62 @@
  * sent in the clear.
  */
 import type { MedplumClient } from '@medplum/core';
+import { getStatus, isOperationOutcome, normalizeErrorString, normalizeOperationOutcome } from '@medplum/core';
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
-import type { ConvertedDocument } from '../bots/ccda/convert';
-import type { CheckInOutput } from '../bots/import/check-in';
-import type { PollReport } from '../bots/import/follow';
-import type { ImportOutput, ImportSource } from '../bots/import/import';
-import type { ErrorOutput, PublicKeyOutput, ResolveOutput } from '../bots/shl-import';
+import type {
+  CheckInOutput,
+  ConvertedDocument,
+  ErrorBody,
+  ErrorOutput,
+  ImportOutput,
+  ImportRequest,
+  PollReport,
+  PublicKeyOutput,
+  ResolveOutput,
+} from '../bots/contract';
 import { sealForBot } from './sealing';
 
 /** The bot by id, or by identifier (`system|value`). */
 export type BotRef = string | Identifier;
 
+/** Every failure of a bot call: the bot's own error, or what kept the call from reaching it. */
 export class BotError extends Error {
-  constructor(readonly error: ErrorOutput['error']) {
+  constructor(readonly error: ErrorBody) {
     super(error.message);
     this.name = 'BotError';
   }
 }
 
 async function execute<T>(medplum: MedplumClient, bot: BotRef, input: Record<string, unknown>): Promise<T> {
-  const output = (await medplum.executeBot(bot, input, 'application/json')) as T | ErrorOutput;
+  let output: T | ErrorOutput;
+  try {
+    output = (await medplum.executeBot(bot, input, 'application/json')) as T | ErrorOutput;
+  } catch (err) {
+    throw new BotError(callFailure(err));
+  }
   if (typeof output === 'object' && output !== null && 'error' in output) {
     throw new BotError(output.error);
   }
   return output;
+}
+
+/** What kept a call from reaching the bot (network, sign-in, access, the server's limits). */
+function callFailure(err: unknown): ErrorBody {
+  const outcome = normalizeOperationOutcome(err);
+  const status = isOperationOutcome(err) || (err as { outcome?: unknown }).outcome ? getStatus(outcome) : 0;
+  if (status === 0 || status >= 500) {
+    return { code: 'fetch-failed', message: 'The importer could not be reached. Check the connection and try again.' };
+  }
+  if (status === 429) {
+    return { code: 'rate-limited', message: 'Medplum asks to slow down. Wait a minute, then try again.' };
+  }
+  if (status === 401 || status === 403) {
+    return {
+      code: 'not-configured',
+      message: 'You may not use the importer. Ask your administrator for access to the shl-import bot.',
+    };
+  }
+  return { code: 'invalid-input', message: `Medplum refused the request: ${normalizeErrorString(err)}` };
 }
 
 /** Seals the link (and passcode) to the bot's current key. */
@@ -87,12 +119,7 @@ export function checkFollowedNow(medplum: MedplumClient, bot: BotRef, task: stri
 export function importReviewed(
   medplum: MedplumClient,
   bot: BotRef,
-  request: {
-    source: ImportSource;
-    resources: Resource[];
-    patient: { reference: string } | { create: Patient };
-    subject?: string;
-  }
+  request: Omit<ImportRequest, 'operation'>
 ): Promise<ImportOutput> {
-  return execute<ImportOutput & { following?: string }>(medplum, bot, { operation: 'import', ...request });
+  return execute<ImportOutput>(medplum, bot, { operation: 'import', ...request });
 }

@@ -1,7 +1,8 @@
 /** What each contract error means for the person at the desk, and what to do next. */
 import type { ShlErrorCode } from '../bots/shl/errors';
+import { BotError } from './bot-client';
 
-export const ERROR_TITLES: Partial<Record<string, string>> & Record<ShlErrorCode, string> = {
+export const ERROR_TITLES: Record<ShlErrorCode, string> = {
   'invalid-link': 'This is not a usable SMART Health Link',
   'unsupported-version': 'This link is too new for this importer',
   'passcode-required': 'This link needs a passcode',
@@ -17,5 +18,12 @@ export const ERROR_TITLES: Partial<Record<string, string>> & Record<ShlErrorCode
 };
 
 export function errorTitle(code: string): string {
-  return ERROR_TITLES[code] ?? 'Something went wrong';
+  return (ERROR_TITLES as Partial<Record<string, string>>)[code] ?? 'Something went wrong';
+}
+
+/** One line for any failure of a bot call: the title, then what to do. */
+export function errorText(err: unknown): string {
+  return err instanceof BotError
+    ? `${errorTitle(err.error.code)}. ${err.error.message}`
+    : 'Something went wrong. Try again; if it keeps failing, tell your administrator.';
 }

@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ShlSender } from '../app/local/shl-sender';
+import { ShlSender } from '../local/shl-sender';
 import { createNodePlatform, inflateRaw, nodeTransport } from './node-platform';
 import { isShlError } from './shl/errors';
 import type { FetchContext } from './shl/http';
 import { fetchChecked, parseAllowHosts } from './shl/http';
-import type { HttpRequest } from './shl/options';
-import { DEFAULT_LIMITS } from './shl/options';
+import type { HttpRequest } from './shl/platform';
+import { DEFAULT_LIMITS } from './shl/platform';
 
 let sender: ShlSender;
 let silent: Server;

@@ -17,7 +17,7 @@ import { inflateRawSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
-import type { HttpRequest, HttpResponse, Platform } from './shl/options';
+import type { HttpRequest, HttpResponse, Platform } from './shl/platform';
 import type { CcdaConverter } from './ccda/convert';
 
 const agents = {

@@ -9,6 +9,7 @@ import { decodeBase64url, encodeUtf8 } from './shl/base64url';
 import { decryptContent, parseCompactJwe } from './shl/compact-jwe';
 import { ShlError } from './shl/errors';
 import { jwkThumbprint } from './shl/jwk-thumbprint';
+import { parseJsonObject } from './shl/json';
 
 export interface PublicSealingJwk {
   kty: 'EC';
@@ -33,10 +34,8 @@ const SEALING_REQUIRED =
 
 /** Imports the `SHL_IMPORT_KEY` secret. Throws `not-configured` when it is missing or unusable. */
 export async function importSealingKey(secret: string | undefined, subtle: SubtleCrypto): Promise<SealingKey> {
-  let jwk: Record<string, unknown>;
-  try {
-    jwk = JSON.parse(secret ?? '') as Record<string, unknown>;
-  } catch {
+  const jwk = parseJsonObject(secret);
+  if (!jwk) {
     throw new ShlError('not-configured', NOT_CONFIGURED);
   }
   const { kty, crv, x, y, d, kid } = jwk;

@@ -7,7 +7,7 @@ import { allowedTypes } from './import/patient-data-types';
 import type { IssuerDirectory } from './shl/health-card';
 import { parseTrustedIssuers } from './shl/health-card';
 import { parseAllowHosts } from './shl/http';
-import type { Limits } from './shl/options';
+import type { Limits } from './shl/platform';
 
 export interface BotSettings {
   /** JSON text of the private P-256 JWK that opens sealed input. */

@@ -7,10 +7,10 @@ import type { ProjectSetting } from '@medplum/fhirtypes';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BotOutput, PublicKeyOutput } from '../bots/shl-import';
+import type { BotOutput, PublicKeyOutput } from '../bots/contract';
 import { ok } from './support/bot';
 import { generateSealingSecret, sealForBot } from './support/seal';
-import { ShlSender } from '../app/local/shl-sender';
+import { ShlSender } from '../local/shl-sender';
 import { runInVmContext } from './support/vmcontext';
 
 let code: string;

@@ -8,11 +8,11 @@ import type { Bundle, DocumentReference, Patient, Resource } from '@medplum/fhir
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CONVERTED_FROM_CCDA } from '../bots/ccda/convert';
+import { CONVERTED_FROM_CCDA } from '../bots/fhir/systems';
 import { isCcdaDocument } from '../bots/ccda/document';
 import { encodeBase64url, encodeUtf8 } from '../bots/shl/base64url';
-import { createFhirServer } from '../app/local/fhir-server';
-import { ShlSender } from '../app/local/shl-sender';
+import { createFhirServer } from '../local/fhir-server';
+import { ShlSender } from '../local/shl-sender';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { ccdaStandIn } from './support/ccda-runtime';
 import { generateSealingSecret } from './support/seal';

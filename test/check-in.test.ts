@@ -5,8 +5,8 @@
  */
 import type { Patient, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createFhirServer } from '../app/local/fhir-server';
-import { ShlSender } from '../app/local/shl-sender';
+import { createFhirServer } from '../local/fhir-server';
+import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, ok } from './support/bot';
 import { sealForBot } from './support/seal';

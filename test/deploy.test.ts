@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { DeployOptions } from '../scripts/deploy/deploy';
 import { BOT_IDENTIFIER, deployBot } from '../scripts/deploy/deploy';
 import { importSealingKey } from '../bots/sealing';
-import { createFhirServer } from '../app/local/fhir-server';
+import { createFhirServer } from '../local/fhir-server';
 
 interface Server {
   medplum: MockClient;

@@ -7,7 +7,7 @@ import { clearIssuerKeyCache } from '../bots/shl/health-card';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
-import { decodeShlinkPayload, ShlSender } from '../app/local/shl-sender';
+import { decodeShlinkPayload, ShlSender } from '../local/shl-sender';
 
 const DEMO_ISS = 'https://raw.githubusercontent.com/seanno/shc-demo-data/main';
 

@@ -6,10 +6,9 @@
 import type { Bundle, Condition, Task } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SEALED_INPUT, taskInput } from '../bots/import/check-in';
-import { compareFingerprints, FOLLOW_TASK_CODE, SEEN_INPUT } from '../bots/import/follow';
-import { createFhirServer } from '../app/local/fhir-server';
-import { ShlSender } from '../app/local/shl-sender';
+import { compareFingerprints, FOLLOW_TASK_CODE, TASK_INPUT, taskInput } from '../bots/import/tasks';
+import { createFhirServer } from '../local/fhir-server';
+import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, ok } from './support/bot';
 import { sealForBot } from './support/seal';
@@ -137,8 +136,8 @@ describe('following long-lived links', () => {
     const review = reviews[0] as Task;
     expect(review.description).toMatch(/: 2 new or changed items, 1 item no longer shared\.$/);
     // What staff see on opening it: the current content against what they saw at the import.
-    const seen = taskInput(review, SEEN_INPUT)?.split(' ') ?? [];
-    const resolved = ok(await f.bot.run({ operation: 'resolve', sealed: taskInput(review, SEALED_INPUT) }));
+    const seen = taskInput(review, TASK_INPUT.seen)?.split(' ') ?? [];
+    const resolved = ok(await f.bot.run({ operation: 'resolve', sealed: taskInput(review, TASK_INPUT.sealed) }));
     const changes = compareFingerprints(resolved.resources, new Set(seen));
     expect(resolved.resources.filter(changes.isNew).map((r) => (r as Condition).code?.text)).toEqual([
       'Diabetes',

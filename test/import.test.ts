@@ -16,14 +16,13 @@ import type {
 import type { MockClient } from '@medplum/mock';
 import { forbidden } from '@medplum/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ImportOutput } from '../bots/import/import';
-import { ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../bots/import/transaction';
-import type { ResolveOutput } from '../bots/shl-import';
+import type { ImportOutput, ResolveOutput } from '../bots/contract';
+import { ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../bots/fhir/systems';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
-import { createFhirServer } from '../app/local/fhir-server';
-import { decodeShlinkPayload, ShlSender } from '../app/local/shl-sender';
+import { createFhirServer } from '../local/fhir-server';
+import { decodeShlinkPayload, ShlSender } from '../local/shl-sender';
 
 let sender: ShlSender;
 

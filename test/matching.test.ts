@@ -9,8 +9,8 @@ import type { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { findMatches } from '../bots/matching/match';
 import { createBotHarness, ok } from './support/bot';
-import { createFhirServer } from '../app/local/fhir-server';
-import { ShlSender } from '../app/local/shl-sender';
+import { createFhirServer } from '../local/fhir-server';
+import { ShlSender } from '../local/shl-sender';
 
 const incoming: Patient = {
   resourceType: 'Patient',

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
-import { encodeShlink, ShlSender } from '../app/local/shl-sender';
+import { encodeShlink, ShlSender } from '../local/shl-sender';
 
 const patient: Patient = {
   resourceType: 'Patient',

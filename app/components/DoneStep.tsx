@@ -1,7 +1,7 @@
 /** What the import did: created, already there, skipped, with links to the chart, each resource and the Provenance. */
 import { Alert, Anchor, Button, List, Stack, Text } from '@mantine/core';
 import type { JSX } from 'react';
-import type { ImportOutput } from '../../bots/import/import';
+import type { ImportOutput } from '../../bots/contract';
 
 export function DoneStep({ result, onAnother }: { result: ImportOutput; onAnother: () => void }): JSX.Element {
   const link = (reference: string): JSX.Element => (

@@ -8,9 +8,19 @@ export interface PasscodeStepProps {
   onCancel: () => void;
   /** After a wrong passcode: what the sender said. */
   error?: { message: string; remainingAttempts?: number };
+  /** The submit button's words. */
+  submitLabel?: string;
+  /** Who chose the passcode, in the reader's words. */
+  description?: string;
 }
 
-export function PasscodeStep({ onSubmit, onCancel, error }: PasscodeStepProps): JSX.Element {
+export function PasscodeStep({
+  onSubmit,
+  onCancel,
+  error,
+  submitLabel = 'Open link',
+  description = 'The patient chose this passcode when sharing the link.',
+}: PasscodeStepProps): JSX.Element {
   const [passcode, setPasscode] = useState('');
   return (
     <form
@@ -31,7 +41,7 @@ export function PasscodeStep({ onSubmit, onCancel, error }: PasscodeStepProps): 
         )}
         <PasswordInput
           label="Passcode"
-          description="The patient chose this passcode when sharing the link."
+          description={description}
           value={passcode}
           onChange={(e) => {
             setPasscode(e.currentTarget.value);
@@ -42,7 +52,7 @@ export function PasscodeStep({ onSubmit, onCancel, error }: PasscodeStepProps): 
         />
         <Group>
           <Button type="submit" disabled={!passcode}>
-            Open link
+            {submitLabel}
           </Button>
           <Button variant="default" onClick={onCancel}>
             Back

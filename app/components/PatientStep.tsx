@@ -7,9 +7,7 @@ import { Badge, Button, Group, Paper, Radio, Stack, Table, Text, TextInput } fro
 import type { Patient } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
 import { useState } from 'react';
-import type { PatientMatch } from '../../bots/matching/match';
-
-export type PatientChoice = { reference: string } | { create: Patient };
+import type { PatientChoice, PatientMatch } from '../../bots/contract';
 
 export interface PatientStepProps {
   incoming?: Patient;

@@ -20,13 +20,14 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { getReferenceString } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { CONVERTED_FROM_CCDA } from '../../bots/ccda/convert';
 import { isCcdaDocument } from '../../bots/ccda/document';
-import { compareFingerprints } from '../../bots/import/follow';
-import type { ResolveOutput } from '../../bots/shl-import';
+import type { HealthCardResult, ResolveOutput } from '../../bots/contract';
+import { CONVERTED_FROM_CCDA } from '../../bots/fhir/systems';
+import { compareFingerprints } from '../../bots/import/tasks';
 import { summarize } from '../summaries';
 
 const PAGE_SIZE = 25;
@@ -44,6 +45,24 @@ export interface ReviewStepProps {
 
 type Conversion = { state: 'converting' } | { state: 'converted' } | { state: 'failed'; message: string };
 
+interface TrustMark {
+  text: string;
+  color: 'green' | 'yellow' | 'red';
+}
+
+/** A health card's trust, from its status and the project's trusted issuers. */
+function trustMark(card: HealthCardResult): TrustMark {
+  if (card.status === 'expired') {
+    return { text: 'Health card: signature verified, but expired', color: 'yellow' };
+  }
+  if (card.status !== 'verified') {
+    return { text: 'Health card: NOT verified', color: 'red' };
+  }
+  return card.trusted
+    ? { text: 'Health card: trusted issuer', color: 'green' }
+    : { text: 'Health card: verified, issuer not on trusted list', color: 'yellow' };
+}
+
 function isConverted(r: Resource): boolean {
   return (
     r.meta?.tag?.some((t) => t.system === CONVERTED_FROM_CCDA.system && t.code === CONVERTED_FROM_CCDA.code) ?? false
@@ -51,7 +70,7 @@ function isConverted(r: Resource): boolean {
 }
 
 function keyOf(r: Resource): string {
-  return `${r.resourceType}/${r.id ?? ''}`;
+  return getReferenceString(r) ?? r.resourceType;
 }
 
 export function ReviewStep({ resolved, seen, onImport, onBack, importing, onConvert }: ReviewStepProps): JSX.Element {
@@ -78,17 +97,10 @@ export function ReviewStep({ resolved, seen, onImport, onBack, importing, onConv
     return [...byType.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [candidates, changes]);
   const trust = useMemo(() => {
-    const map = new Map<string, string>();
-    for (const card of resolved.healthCards as { resources?: string[]; verified: boolean; trusted: boolean }[]) {
+    const map = new Map<string, TrustMark>();
+    for (const card of resolved.healthCards) {
       for (const key of card.resources ?? []) {
-        map.set(
-          key,
-          card.trusted
-            ? 'Health card: trusted issuer'
-            : card.verified
-              ? 'Health card: verified, issuer not on trusted list'
-              : 'Health card: NOT verified'
-        );
+        map.set(key, trustMark(card));
       }
     }
     return map;
@@ -198,7 +210,7 @@ interface ResourceGroupProps {
   type: string;
   resources: Resource[];
   selected: Set<string>;
-  trust: Map<string, string>;
+  trust: Map<string, TrustMark>;
   /** Set for a followed link: whether a resource is new or changed since staff last saw it. */
   isNew?: (resource: Resource) => boolean;
   /** C-CDA documents that can be converted, with each conversion's state. */
@@ -281,11 +293,8 @@ function ResourceGroup({
                       </Text>
                     )}
                     {mark && (
-                      <Badge
-                        size="xs"
-                        color={mark.includes('NOT') ? 'red' : mark.includes('trusted issuer') ? 'green' : 'yellow'}
-                      >
-                        {mark}
+                      <Badge size="xs" color={mark.color}>
+                        {mark.text}
                       </Badge>
                     )}
                   </Group>

@@ -6,32 +6,23 @@
  * points to it. Every resource gets a fresh id and a tag saying it was converted, so staff can
  * tell converted data from data the sender wrote as FHIR. Isomorphic.
  */
-import type { Bundle, Coding, Patient, Resource } from '@medplum/fhirtypes';
+import { deepClone } from '@medplum/core';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import type { ConvertedDocument } from '../contract';
 import { compare } from '../matching/compare';
 import { demographicsOf } from '../matching/demographics';
-import { isResource } from '../shl/bundle-entries';
+import { isResource } from '../fhir/resource';
+import { CONVERTED_FROM_CCDA } from '../fhir/systems';
 import { ShlError } from '../shl/errors';
 import { formatMb } from '../shl/jwe';
-import { literalReference, visitObjects } from '../shl/json-walk';
-import { typeIdTail } from '../shl/normalize';
+import { literalReference, visitObjects } from '../fhir/json-walk';
+import { typeIdTail } from '../fhir/type-id';
 import { ccdaXml } from './document';
 
 /** The part of `@medplum/ccda` used here. */
 export interface CcdaConverter {
   convertXmlToCcda: (xml: string) => unknown;
   convertCcdaToFhir: (ccda: unknown, options?: { ignoreUnsupportedSections?: boolean }) => Bundle;
-}
-
-/** The tag on every resource converted from a C-CDA document. */
-export const CONVERTED_FROM_CCDA: Coding = {
-  system: 'https://smarthealthit.org/shl-import/source',
-  code: 'converted-from-ccda',
-  display: 'Converted from a C-CDA document',
-};
-
-export interface ConvertedDocument {
-  resources: Resource[];
-  warnings: string[];
 }
 
 /**
@@ -101,7 +92,7 @@ export function convertCcdaDocument(
   }
   // A copy: the converter's resources may share objects (one subject reference for all), and
   // references are rewritten in place here and again at import.
-  const copy = JSON.parse(JSON.stringify(bundle)) as Bundle;
+  const copy = deepClone(bundle);
   const all = (copy.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
   const documentPatient = all.find((r): r is Patient => r.resourceType === 'Patient');
   const resources = all.filter((r) => r.resourceType !== 'Patient' && r.resourceType !== 'Composition');

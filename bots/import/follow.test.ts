@@ -1,9 +1,10 @@
 import type { Task } from '@medplum/fhirtypes';
 import { describe, expect, test } from 'vitest';
-import { createFhirServer } from '../../app/local/fhir-server';
+import { createFhirServer } from '../../local/fhir-server';
 import { ShlError } from '../shl/errors';
-import type { ResolveOutput } from '../shl-import';
-import { DEFAULT_INTERVAL_S, FOLLOW_TASK_CODE, pollFollowed } from './follow';
+import type { ResolveOutput } from '../contract';
+import { pollFollowed } from './follow';
+import { DEFAULT_POLL_INTERVAL_S, FOLLOW_TASK_CODE } from './tasks';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 
@@ -41,7 +42,7 @@ describe('pollFollowed pacing', () => {
 
   test("a 429's Retry-After pushes the next poll at least that far", async () => {
     const { medplum, task } = await followedTask();
-    const retryAfter = 3 * DEFAULT_INTERVAL_S;
+    const retryAfter = 3 * DEFAULT_POLL_INTERVAL_S;
     await pollFollowed(medplum, failing(new ShlError('rate-limited', 'wait', { retryAfter })));
     expect(nextPoll(await medplum.readResource('Task', task.id as string))).toBe(NOW + retryAfter * 1000);
   });
@@ -50,7 +51,7 @@ describe('pollFollowed pacing', () => {
     const { medplum, task } = await followedTask();
     await pollFollowed(medplum, failing(new ShlError('fetch-failed', 'down')));
     const after = await medplum.readResource('Task', task.id as string);
-    expect(nextPoll(after)).toBe(NOW + 2 * DEFAULT_INTERVAL_S * 1000);
+    expect(nextPoll(after)).toBe(NOW + 2 * DEFAULT_POLL_INTERVAL_S * 1000);
     expect(after.status).toBe('in-progress');
   });
 

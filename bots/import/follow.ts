@@ -12,39 +12,38 @@
  * While a review is pending, later changes update it instead of queueing another.
  */
 import type { MedplumClient } from '@medplum/core';
-import type { Extension, Resource, Task } from '@medplum/fhirtypes';
+import type { Task } from '@medplum/fhirtypes';
+import type { ImportOutput, PollReport, ResolveOutput } from '../contract';
 import { isShlError, ShlError } from '../shl/errors';
-import type { ResolveOutput } from '../shl-import';
-import { CHECK_IN_TASK_CODE, SEALED_INPUT, taskInput } from './check-in';
-import type { ImportOutput, ImportRequest } from './import';
-import { contentHash } from './transaction';
-
-export const FOLLOW_TASK_CODE = { system: 'https://smarthealthit.org/shl-import/task', code: 'shl-follow' };
-const NEXT_POLL = 'https://smarthealthit.org/shl-import/StructureDefinition/next-poll';
-const INTERVAL = 'https://smarthealthit.org/shl-import/StructureDefinition/poll-interval-seconds';
-const SEEN = 'https://smarthealthit.org/shl-import/StructureDefinition/content-fingerprints';
-/** A review Task's input holding the fingerprints of the content staff last saw. */
-export const SEEN_INPUT = 'seen-fingerprints';
-
-/** Default and longest time between two polls of one link. */
-export const DEFAULT_INTERVAL_S = 60 * 60;
-const MAX_INTERVAL_S = 7 * 24 * 60 * 60;
+import type { ImportJob } from './import';
+import type { FollowMode } from './tasks';
+import {
+  compareFingerprints,
+  DEFAULT_POLL_INTERVAL_S,
+  FOLLOW_TASK_CODE,
+  fingerprintList,
+  followedLinksQuery,
+  followTask,
+  hasCode,
+  lastFingerprintsOf,
+  MAX_POLL_INTERVAL_S,
+  nextPollOf,
+  parseFingerprints,
+  pollIntervalOf,
+  reviewTask,
+  schedule,
+  stopFollowing,
+  TASK_INPUT,
+  taskInput,
+  withdrawReview,
+} from './tasks';
 
 export interface FollowDeps {
   resolveSealed: (sealed: string) => Promise<ResolveOutput>;
-  importResources: (request: ImportRequest) => Promise<ImportOutput>;
+  importResources: (job: ImportJob) => Promise<ImportOutput>;
   now: () => number;
   /** A scheduled poll starts no new link after this many milliseconds. */
   budgetMs: number;
-}
-
-export interface PollReport {
-  polled: number;
-  imported: number;
-  queued: number;
-  stopped: number;
-  /** Due links left for the next run: the time budget ran out. */
-  deferred: number;
 }
 
 /** Starts following a link for a patient; `auto` imports new content without review. */
@@ -58,21 +57,17 @@ export async function startFollowing(
   now: number
 ): Promise<string> {
   const { source } = current;
-  const task = await medplum.createResource<Task>({
-    resourceType: 'Task',
-    status: 'in-progress',
-    intent: 'order',
-    code: { coding: [FOLLOW_TASK_CODE], text: 'Follow a long-lived SMART Health Link' },
-    for: { reference: patient },
-    description: `Following ${source.label ?? 'a SMART Health Link'} (${source.origin}); new content is ${auto ? 'imported' : 'queued for review'}.`,
-    authoredOn: new Date(now).toISOString(),
-    extension: schedule(now, DEFAULT_INTERVAL_S, fingerprintsOf(current.resources)),
-    input: [
-      // Sealed to the bot's key: the link and passcode are never stored in clear.
-      { type: { text: SEALED_INPUT }, valueString: sealed },
-      { type: { text: 'mode' }, valueString: auto ? 'import' : 'review' },
-    ],
-  });
+  const mode: FollowMode = auto ? 'import' : 'review';
+  const task = await medplum.createResource<Task>(
+    followTask({
+      description: `Following ${source.label ?? 'a SMART Health Link'} (${source.origin}); new content is ${auto ? 'imported' : 'queued for review'}.`,
+      now,
+      sealed,
+      patient,
+      mode,
+      seen: fingerprintList(current.resources),
+    })
+  );
   return `Task/${task.id}`;
 }
 
@@ -84,26 +79,18 @@ export async function pollFollowed(medplum: MedplumClient, deps: FollowDeps, tas
   const report: PollReport = { polled: 0, imported: 0, queued: 0, stopped: 0, deferred: 0 };
   if (task) {
     const followed = await medplum.readReference<Task>({ reference: task }).catch(() => undefined);
-    const isFollowed = followed?.code?.coding?.some(
-      (c) => c.system === FOLLOW_TASK_CODE.system && c.code === FOLLOW_TASK_CODE.code
-    );
-    if (!followed || !isFollowed || followed.status !== 'in-progress') {
+    if (!followed || !hasCode(followed, FOLLOW_TASK_CODE) || followed.status !== 'in-progress') {
       throw new ShlError('invalid-input', `"task" must be a followed link's Task that is still in progress.`);
     }
     report.polled++;
     await pollOne(medplum, followed, deps, report);
     return report;
   }
-  const tasks = await medplum.searchResources('Task', {
-    code: `${FOLLOW_TASK_CODE.system}|${FOLLOW_TASK_CODE.code}`,
-    status: 'in-progress',
-    // Every poll updates its Task, so the least recently polled come first and none starves.
-    _sort: '_lastUpdated',
-    _count: '100',
-  });
+  // Least recently polled first, so none starves.
+  const tasks = await medplum.searchResources('Task', followedLinksQuery(100));
   const now = deps.now();
   for (const followed of tasks) {
-    if (Date.parse(extensionValue(followed, NEXT_POLL) ?? '') > now) {
+    if (Date.parse(nextPollOf(followed) ?? '') > now) {
       continue;
     }
     // A run must end inside the bot's timeout: what is left is due, and first, next time.
@@ -118,16 +105,12 @@ export async function pollFollowed(medplum: MedplumClient, deps: FollowDeps, tas
 }
 
 async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, report: PollReport): Promise<void> {
-  const sealed = taskInput(task, SEALED_INPUT);
-  const auto = taskInput(task, 'mode') === 'import';
-  const interval = Number(extensionValue(task, INTERVAL) ?? DEFAULT_INTERVAL_S);
+  const sealed = taskInput(task, TASK_INPUT.sealed);
+  const auto = taskInput(task, TASK_INPUT.mode) === 'import';
+  const interval = pollIntervalOf(task);
   const now = deps.now();
   if (!sealed || !task.for?.reference) {
-    await medplum.updateResource({
-      ...task,
-      status: 'failed',
-      statusReason: { text: 'The followed link is missing.' },
-    });
+    await medplum.updateResource(stopFollowing(task, 'link-missing'));
     report.stopped++;
     return;
   }
@@ -136,32 +119,24 @@ async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, rep
     resolved = await deps.resolveSealed(sealed);
   } catch (err) {
     if (isShlError(err) && err.code === 'not-found') {
-      await medplum.updateResource({
-        ...task,
-        status: 'completed',
-        statusReason: { text: 'The sender no longer shares this link.' },
-      });
+      await medplum.updateResource(stopFollowing(task, 'sender-stopped'));
       report.stopped++;
       return;
     }
     const wait =
       isShlError(err) && err.retryAfter !== undefined
         ? Math.max(err.retryAfter, interval)
-        : Math.min(interval * 2, MAX_INTERVAL_S);
-    await medplum.updateResource({ ...task, extension: schedule(now, wait, extensionValue(task, SEEN)) });
+        : Math.min(interval * 2, MAX_POLL_INTERVAL_S);
+    await medplum.updateResource({ ...task, extension: schedule(now, wait, lastFingerprintsOf(task)) });
     return;
   }
   if (resolved.warnings.some((w) => /no longer valid/.test(w))) {
-    await medplum.updateResource({
-      ...task,
-      status: 'completed',
-      statusReason: { text: 'The sender marks this link as no longer valid.' },
-    });
+    await medplum.updateResource(stopFollowing(task, 'no-longer-valid'));
     report.stopped++;
     return;
   }
-  const seen = fingerprintsOf(resolved.resources);
-  const before = extensionValue(task, SEEN) ?? '';
+  const seen = fingerprintList(resolved.resources);
+  const before = lastFingerprintsOf(task) ?? '';
   if (seen !== before) {
     if (auto && resolved.patient?.id) {
       const result = await deps.importResources({
@@ -175,7 +150,7 @@ async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, rep
       report.queued += await queueReview(medplum, task, sealed, resolved, before, now);
     }
   }
-  await medplum.updateResource({ ...task, extension: schedule(now, DEFAULT_INTERVAL_S, seen) });
+  await medplum.updateResource({ ...task, extension: schedule(now, DEFAULT_POLL_INTERVAL_S, seen) });
 }
 
 /**
@@ -192,31 +167,27 @@ async function queueReview(
   now: number
 ): Promise<number> {
   const pending = await medplum.searchOne('Task', { 'based-on': `Task/${follow.id}`, status: 'requested' });
-  const baseline = (pending && taskInput(pending, SEEN_INPUT)) ?? before;
-  const { added, removed } = compareFingerprints(resolved.resources, new Set(baseline.split(' ').filter(Boolean)));
+  const baseline = (pending && taskInput(pending, TASK_INPUT.seen)) ?? before;
+  const { added, removed } = compareFingerprints(resolved.resources, parseFingerprints(baseline));
   const description = `${label(resolved)}: ${count(added, 'new or changed item')}, ${count(removed, 'item')} no longer shared.`;
   if (pending) {
     await medplum.updateResource<Task>(
       added === 0 && removed === 0
-        ? { ...pending, status: 'cancelled', statusReason: { text: 'The link is back to what staff last saw.' } }
+        ? withdrawReview(pending)
         : { ...pending, description, authoredOn: new Date(now).toISOString() }
     );
     return 0;
   }
-  await medplum.createResource<Task>({
-    resourceType: 'Task',
-    status: 'requested',
-    intent: 'order',
-    code: { coding: [CHECK_IN_TASK_CODE], text: 'Review new content of a followed SMART Health Link' },
-    basedOn: [{ reference: `Task/${follow.id}` }],
-    for: follow.for,
-    description,
-    authoredOn: new Date(now).toISOString(),
-    input: [
-      { type: { text: SEALED_INPUT }, valueString: sealed },
-      { type: { text: SEEN_INPUT }, valueString: baseline },
-    ],
-  });
+  await medplum.createResource<Task>(
+    reviewTask({
+      description,
+      authoredOn: new Date(now).toISOString(),
+      sealed,
+      basedOn: `Task/${follow.id}`,
+      ...(follow.for && { for: follow.for }),
+      seen: baseline,
+    })
+  );
   return 1;
 }
 
@@ -228,44 +199,13 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** A resource's fingerprint: its content without ids, references or meta. */
-export function fingerprint(resource: Resource): string {
-  return contentHash({ ...resource, id: undefined });
-}
-
-/** What is new or changed against fingerprints seen before, and how many of those are gone. */
-export function compareFingerprints(
-  resources: readonly Resource[],
-  seen: ReadonlySet<string>
-): { added: number; removed: number; isNew: (resource: Resource) => boolean } {
-  const now = new Map(resources.map((r) => [r, fingerprint(r)]));
-  const current = new Set(now.values());
-  return {
-    added: [...now.values()].filter((f) => !seen.has(f)).length,
-    removed: [...seen].filter((f) => !current.has(f)).length,
-    isNew: (resource) => !seen.has(now.get(resource) ?? fingerprint(resource)),
-  };
-}
-
-/** The fingerprints of what a link shares, sorted and space-separated. */
-function fingerprintsOf(resources: readonly Resource[]): string {
-  return [...new Set(resources.map(fingerprint))].sort().join(' ');
-}
-
-function schedule(now: number, intervalS: number, seen?: string): Extension[] {
-  return [
-    { url: NEXT_POLL, valueDateTime: new Date(now + intervalS * 1000).toISOString() },
-    { url: INTERVAL, valueInteger: intervalS },
-    ...(seen ? [{ url: SEEN, valueString: seen }] : []),
-  ];
-}
-
-/** When a followed link is next asked again. */
-export function nextPollOf(task: Task): string | undefined {
-  return extensionValue(task, NEXT_POLL);
-}
-
-function extensionValue(task: Task, url: string): string | undefined {
-  const e = task.extension?.find((x) => x.url === url);
-  return e?.valueDateTime ?? e?.valueString ?? (e?.valueInteger === undefined ? undefined : String(e.valueInteger));
+/** `poll`'s optional `task`: one followed link's Task to poll now. */
+export function readPollTask(value: unknown): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !/^Task\/[A-Za-z0-9\-.]{1,64}$/.test(value)) {
+    throw new ShlError('invalid-input', '"task" must be a reference like "Task/123".');
+  }
+  return value;
 }

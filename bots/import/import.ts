@@ -5,33 +5,22 @@
  * policy decides what may be read and created.
  */
 import type { MedplumClient } from '@medplum/core';
+import { getReferenceString, normalizeErrorString } from '@medplum/core';
 import type { Bundle, Patient, Provenance, ProvenanceAgent, Reference, Resource } from '@medplum/fhirtypes';
+import type { ImportOutput, ImportSource } from '../contract';
+import { chooseSubject } from '../fhir/subject';
+import { LINK_ID_SYSTEM, URL_SYSTEM } from '../fhir/systems';
 import { ShlError } from '../shl/errors';
-import { chooseSubject } from '../shl/subject';
-import type { ImportTarget, SkippedResource } from './transaction';
+import type { ImportTarget } from './transaction';
 import { planImport } from './transaction';
 
-export interface ImportSource {
-  label?: string;
-  origin: string;
-  linkId: string;
-  flags?: string;
-}
-
-export interface ImportRequest {
+/** An import to run: the reviewed resources, where they come from and whose chart they go to. */
+export interface ImportJob {
   source: ImportSource;
   resources: Resource[];
   target: ImportTarget;
+  /** `Patient/<id>` of the incoming Patient within `resources`. */
   subject?: string;
-}
-
-export interface ImportOutput {
-  patient: { reference: string };
-  created: string[];
-  existing: string[];
-  skipped: SkippedResource[];
-  provenance?: string;
-  warnings: string[];
 }
 
 export interface ImportSettings {
@@ -45,11 +34,9 @@ export interface ImportSettings {
 
 /** Most resources one import takes. */
 export const MAX_IMPORT_RESOURCES = 20_000;
-/** The system of the Provenance entity identifier holding the link id. */
-export const LINK_ID_SYSTEM = 'https://smarthealthit.org/shl/link-id';
 
 /** Reads and checks the operation's input. Throws `invalid-input`. */
-export function readImportRequest(input: Record<string, unknown>): ImportRequest {
+export function readImportRequest(input: Record<string, unknown>): ImportJob {
   const { source, resources, patient, subject } = input;
   const s = source as Partial<ImportSource> | undefined;
   if (
@@ -94,10 +81,25 @@ export function readImportRequest(input: Record<string, unknown>): ImportRequest
   };
 }
 
+/** `import`'s optional `follow`: keep following the link (sealed, as resolve received it). */
+export function readFollow(value: unknown): { sealed: string; auto: boolean } | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const { sealed, auto } = (typeof value === 'object' && value !== null ? value : {}) as {
+    sealed?: unknown;
+    auto?: unknown;
+  };
+  if (typeof sealed !== 'string') {
+    throw invalid('"follow" must hold the sealed link: {"sealed": "…", "auto": false}.');
+  }
+  return { sealed, auto: auto === true };
+}
+
 /** Runs an import. */
 export async function importResources(
   medplum: MedplumClient,
-  request: ImportRequest,
+  request: ImportJob,
   settings: ImportSettings
 ): Promise<ImportOutput> {
   const { target } = request;
@@ -105,7 +107,7 @@ export async function importResources(
     await checkPatientExists(medplum, target.reference);
   }
   const subject = request.subject ?? subjectOf(request.resources);
-  if (request.subject && !request.resources.some((r) => `${r.resourceType}/${r.id ?? ''}` === request.subject)) {
+  if (request.subject && !request.resources.some((r) => getReferenceString(r) === request.subject)) {
     throw invalid(`"subject" ${request.subject} is not among the resources.`);
   }
   const plan = planImport({
@@ -208,7 +210,7 @@ export function provenanceFor(
         : []),
       {
         type: { coding: [{ system: participant, code: 'informant', display: 'Informant' }] },
-        who: { display: sender, identifier: { system: 'urn:ietf:rfc:3986', value: source.origin } },
+        who: { display: sender, identifier: { system: URL_SYSTEM, value: source.origin } },
       },
     ],
     entity: [
@@ -251,10 +253,7 @@ function targetReference(target: ImportTarget): string {
 }
 
 function describeServerError(err: unknown): string {
-  const outcome = (err as { outcome?: { issue?: { details?: { text?: string }; diagnostics?: string }[] } }).outcome;
-  const issue = outcome?.issue?.[0];
-  const text = issue?.details?.text ?? issue?.diagnostics ?? (err instanceof Error ? err.message : '');
-  return text ? text.slice(0, 300) : 'no reason given';
+  return normalizeErrorString(err).slice(0, 300);
 }
 
 function invalid(message: string): ShlError {

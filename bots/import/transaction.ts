@@ -8,24 +8,12 @@
  * same transaction.
  */
 import type { Binary, Bundle, BundleEntry, Meta, Patient, Reference, Resource } from '@medplum/fhirtypes';
-import { literalReference, visitObjects } from '../shl/json-walk';
-import { typeIdTail } from '../shl/normalize';
+import type { SkippedResource } from '../contract';
+import { contentHash } from '../fhir/content-hash';
+import { literalReference, visitObjects } from '../fhir/json-walk';
+import { CONTENT_HASH_SYSTEM, ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../fhir/systems';
+import { typeIdTail } from '../fhir/type-id';
 import { ifNoneExistFor } from './conditions';
-
-export const PATIENT_SHARED_TAG = {
-  system: 'https://cms.gov/fhir/CodeSystem/patient-shared-category',
-  code: 'patient-shared',
-  display: 'Patient Shared',
-};
-
-/**
- * The extension that ties an imported `Endpoint` (a SMART-on-FHIR connection offer or an
- * interactive experience the link carried) to the patient: Endpoint has no patient element.
- */
-export const ENDPOINT_PATIENT_EXTENSION = 'https://smarthealthit.org/shl-import/StructureDefinition/endpoint-patient';
-
-/** The tag system of the content hash that deduplicates resources nothing else identifies. */
-export const CONTENT_HASH_SYSTEM = 'https://smarthealthit.org/shl/import-content-hash';
 
 export type ImportTarget = { reference: string } | { create: Patient };
 
@@ -39,12 +27,6 @@ export interface ImportPlanInput {
   randomUUID: () => string;
   /** Largest inline attachment turned into a Binary. */
   maxAttachmentBytes: number;
-}
-
-export interface SkippedResource {
-  resourceType: string;
-  id?: string;
-  reason: string;
 }
 
 /** What a bundle entry stands for, in entry order. */
@@ -213,28 +195,4 @@ function dropReference(
   if (!reference.display && !reference.identifier) {
     reference.display = isPerson ? 'Another person in the shared record' : `${type ?? 'Resource'} (not imported)`;
   }
-}
-
-/**
- * A 106-bit hash (two 53-bit cyrb53 rounds) of a resource's content with `reference` values and
- * meta left out: those change from link to link while the content stays the same.
- */
-export function contentHash(resource: Resource): string {
-  const text = JSON.stringify(resource, (key, value: unknown) =>
-    key === 'reference' || key === 'meta' ? undefined : value
-  );
-  return cyrb53(text, 1).toString(36) + cyrb53(text, 2).toString(36);
-}
-
-function cyrb53(text: string, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

@@ -4,11 +4,10 @@
  * `possible` (`../shared/docs/patient-matching.md` §4). Gender is never used. A
  * generational-suffix conflict (Jr vs Sr) is never a match.
  */
+import type { MatchGrade } from '../contract';
 import type { Demographics } from './demographics';
 
 export type Agreement = 'exact' | 'fuzzy' | 'none' | 'absent';
-
-export type MatchGrade = 'certain' | 'probable' | 'possible';
 
 type Field = 'first' | 'last' | 'dob' | 'street' | 'phone' | 'email' | 'ssn4' | 'itin4' | 'mbi' | 'legal' | 'personId';
 

@@ -5,26 +5,15 @@
  * A `certain` grade needs an approved combination held by exactly one candidate.
  */
 import type { MedplumClient } from '@medplum/core';
+import { isNotFound, normalizeOperationOutcome } from '@medplum/core';
 import type { Bundle, ContactPoint, Identifier, Patient } from '@medplum/fhirtypes';
-import type { Comparison, MatchGrade } from './compare';
+import type { PatientMatch } from '../contract';
+import type { Comparison } from './compare';
 import { compare, gradeOf } from './compare';
 import type { Demographics } from './demographics';
 import { demographicsOf, fold, MBI_SYSTEMS, normalizeBirthDate, normalizePhone, SSN_SYSTEM } from './demographics';
 
-export interface PatientMatch {
-  patient: Patient;
-  score: number;
-  grade: MatchGrade;
-  /** Which rule or evidence produced the grade. */
-  basis: string;
-  /** What `Patient/$match` said of this candidate, when the server was asked. */
-  server?: ServerVerdict;
-}
-
-export interface ServerVerdict {
-  grade?: string;
-  score?: number;
-}
+type ServerVerdict = NonNullable<PatientMatch['server']>;
 
 export interface MatchResult {
   matches: PatientMatch[];
@@ -154,8 +143,8 @@ async function matchOperation(
         : []
     );
   } catch (err) {
-    const code = (err as { outcome?: { issue?: { code?: string }[] } }).outcome?.issue?.[0]?.code;
-    if (code === 'not-found' || code === 'not-supported') {
+    const outcome = normalizeOperationOutcome(err);
+    if (isNotFound(outcome) || outcome.issue[0]?.code === 'not-supported') {
       return undefined;
     }
     throw err;

@@ -6,7 +6,7 @@ import { createNodePlatform } from '../node-platform';
 import { fetchApiData, readApiAccess } from './api-access';
 import type { FetchContext } from './http';
 import { parseAllowHosts } from './http';
-import { DEFAULT_LIMITS } from './options';
+import { DEFAULT_LIMITS } from './platform';
 
 const TOKEN = 'api-token-s3cr3t-value';
 const seen: { path: string; authorization?: string }[] = [];

@@ -11,6 +11,8 @@ import { decodeUtf8 } from './base64url';
 import { isShlError } from './errors';
 import type { FetchContext } from './http';
 import { fetchChecked } from './http';
+import { parseJson } from './json';
+import { isResource } from '../fhir/resource';
 
 export interface ApiAccess {
   accessToken: string;
@@ -120,11 +122,11 @@ async function get(ctx: FetchContext, access: ApiAccess, url: URL, warnings: str
       );
       return undefined;
     }
-    const value: unknown = JSON.parse(decodeUtf8(response.body) ?? '');
-    if (typeof (value as { resourceType?: unknown } | null)?.resourceType !== 'string') {
+    const value = parseJson(decodeUtf8(response.body));
+    if (!isResource(value)) {
       throw new Error('not FHIR');
     }
-    return value as Resource;
+    return value;
   } catch (err) {
     warnings.push(
       isShlError(err)

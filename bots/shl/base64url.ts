@@ -3,6 +3,7 @@
  * standard alphabet (`+`, `/`) and `=` padding, which older producers emit. No `atob`, no
  * `Buffer`: this runs in browsers and in Medplum's vmcontext sandbox alike.
  */
+import { parseJsonObject } from './json';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 const DECODE = new Int16Array(128).fill(-1);
@@ -112,13 +113,5 @@ export function toHex(bytes: Uint8Array): string {
 /** Decodes a base64url segment holding a JSON object (a JOSE header); undefined otherwise. */
 export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
   const bytes = decodeBase64url(segment);
-  const text = bytes && decodeUtf8(bytes);
-  try {
-    const value: unknown = text === undefined ? undefined : JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(bytes && decodeUtf8(bytes));
 }

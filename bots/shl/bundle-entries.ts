@@ -5,6 +5,7 @@
  * own Bundle first.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import { isResource } from '../fhir/resource';
 
 export interface ResourceEntry {
   fullUrl?: string;
@@ -58,14 +59,4 @@ function addBundle(bundle: Resource & { entry?: unknown }, groups: ResourceGroup
     }
     group.entries.push(typeof fullUrl === 'string' && fullUrl ? { fullUrl, resource } : { resource });
   }
-}
-
-/** Whether a JSON value is a FHIR resource (an object with a `resourceType`). */
-export function isResource(value: unknown): value is Resource {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof (value as { resourceType?: unknown }).resourceType === 'string'
-  );
 }

@@ -3,13 +3,13 @@ import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { readFixture } from '../../test/support/fixtures';
-import { ShlSender } from '../../app/local/shl-sender';
+import { ShlSender } from '../../local/shl-sender';
 import { createNodePlatform } from '../node-platform';
 import type { HealthCard } from './health-card';
 import { clearIssuerKeyCache, parseTrustedIssuers, readHealthCardFile } from './health-card';
 import type { FetchContext } from './http';
-import { DEFAULT_LIMITS } from './options';
-import type { Transport } from './options';
+import { DEFAULT_LIMITS } from './platform';
+import type { Transport } from './platform';
 
 const DEMO_ISS = 'https://raw.githubusercontent.com/seanno/shc-demo-data/main';
 const SPEC_ISS = 'https://spec.smarthealth.cards/examples/issuer';

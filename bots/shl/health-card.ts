@@ -18,6 +18,7 @@ import { isShlError, ShlError } from './errors';
 import type { FetchContext } from './http';
 import { fetchChecked } from './http';
 import { jwkThumbprint } from './jwk-thumbprint';
+import { parseJson, parseJsonObject } from './json';
 
 export type HealthCardStatus = 'verified' | 'unverifiable' | 'invalid' | 'revoked' | 'expired';
 
@@ -99,10 +100,8 @@ export function parseTrustedIssuers(text: string | undefined): IssuerDirectory {
     }
     return { issuers };
   }
-  let json: { issuerInfo?: unknown; participating_issuers?: unknown };
-  try {
-    json = JSON.parse(trimmed) as typeof json;
-  } catch {
+  const json = parseJsonObject(trimmed);
+  if (!json) {
     throw new ShlError(
       'not-configured',
       'The SHL_TRUSTED_ISSUERS secret is not valid JSON. Give issuer URLs separated by commas, or a VCI directory snapshot.'
@@ -258,8 +257,7 @@ async function readPayload(ctx: FetchContext, payloadB64: string, zip: unknown):
   }
   try {
     const json = decodeUtf8(zip === 'DEF' ? await ctx.platform.inflateRaw(bytes, ctx.limits.maxFileBytes) : bytes);
-    const value: unknown = json === undefined ? undefined : JSON.parse(json);
-    return typeof value === 'object' && value !== null ? value : undefined;
+    return parseJsonObject(json);
   } catch (err) {
     if (isShlError(err) && err.code === 'too-large') {
       throw err;
@@ -330,7 +328,7 @@ async function fetchJson(ctx: FetchContext, url: string): Promise<unknown> {
       headers: { accept: 'application/json' },
       maxBytes: 1024 * 1024,
     });
-    return response.status === 200 ? (JSON.parse(decodeUtf8(response.body) ?? '') as unknown) : undefined;
+    return response.status === 200 ? parseJson(decodeUtf8(response.body)) : undefined;
   } catch {
     return undefined;
   }

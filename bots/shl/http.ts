@@ -7,7 +7,7 @@
  */
 import { isBlockedAddress, isIpLiteral } from './address';
 import { ShlError } from './errors';
-import type { HttpResponse, Limits, Platform } from './options';
+import type { HttpResponse, Limits, Platform } from './platform';
 
 /** What every outbound request of one resolve shares. */
 export interface FetchContext {

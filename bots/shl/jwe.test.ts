@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
-import { encryptFile } from '../../app/local/shl-sender';
+import { encryptFile } from '../../local/shl-sender';
 import { createNodePlatform } from '../node-platform';
 import { decodeBase64url, encodeBase64url, encodeUtf8 } from './base64url';
 import { isShlError } from './errors';

@@ -7,7 +7,7 @@
 import { decodeUtf8 } from './base64url';
 import { decryptContent, parseCompactJwe } from './compact-jwe';
 import { isShlError, ShlError } from './errors';
-import type { Platform } from './options';
+import type { Platform } from './platform';
 
 export interface DecryptedFile {
   /** The plaintext as text (UTF-8). */

@@ -7,6 +7,7 @@
  */
 import { decodeBase64url, decodeUtf8 } from './base64url';
 import { ShlError } from './errors';
+import { parseJsonObject } from './json';
 
 export interface ShlPayload {
   /** The manifest URL (or, with `U`, the file URL). */
@@ -53,16 +54,11 @@ export function parseShl(input: unknown): ParsedLink {
   }
   const bytes = decodeBase64url(encoded);
   const text = bytes && decodeUtf8(bytes);
-  let raw: unknown;
-  try {
-    raw = text === undefined ? undefined : JSON.parse(text);
-  } catch {
-    raw = undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  const raw = parseJsonObject(text);
+  if (!raw) {
     throw new ShlError('invalid-link', `The link is damaged or incomplete. ${INVALID_HINT}`);
   }
-  return validatePayload(raw as Record<string, unknown>);
+  return validatePayload(raw);
 }
 
 /** The base64url text after `shlink:/`, from any of the forms people scan or paste. */

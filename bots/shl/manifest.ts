@@ -9,6 +9,7 @@ import { ShlError } from './errors';
 import type { FetchContext, FetchResult } from './http';
 import { fetchChecked } from './http';
 import { senderError } from './sender-errors';
+import { parseJsonObject } from './json';
 
 export interface ManifestFile {
   contentType?: string;
@@ -90,14 +91,9 @@ function readJwe(response: FetchResult): string {
 
 /** Parses and checks a manifest body. */
 export function readManifest(response: Pick<FetchResult, 'body' | 'url'>, maxFiles: number): Manifest {
-  let value: unknown;
-  try {
-    value = JSON.parse(decodeUtf8(response.body) ?? '');
-  } catch {
-    value = undefined;
-  }
-  const files = (value as { files?: unknown } | undefined)?.files;
-  if (typeof value !== 'object' || value === null || !Array.isArray(files)) {
+  const value = parseJsonObject(decodeUtf8(response.body));
+  const files = value?.files;
+  if (!value || !Array.isArray(files)) {
     throw new ShlError(
       'fetch-failed',
       `${response.url.host} did not send a valid SMART Health Links manifest. Ask the patient for a new link.`

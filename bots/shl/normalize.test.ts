@@ -4,8 +4,9 @@ import { readFixture } from '../../test/support/fixtures';
 import { describe, expect, test } from 'vitest';
 import type { ResourceGroup } from './bundle-entries';
 import { collectGroups } from './bundle-entries';
-import { normalizeResources, typeIdTail } from './normalize';
-import { chooseSubject } from './subject';
+import { typeIdTail } from '../fhir/type-id';
+import { normalizeResources } from './normalize';
+import { chooseSubject } from '../fhir/subject';
 
 const readJson = (path: string): unknown => JSON.parse(readFixture(path));
 

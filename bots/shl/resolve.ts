@@ -18,9 +18,10 @@ import type { ParsedLink } from './link';
 import type { Manifest, ManifestFile } from './manifest';
 import { fetchDirectFile, fetchLocation, requestManifest } from './manifest';
 import { normalizeResources } from './normalize';
-import type { Limits, Platform } from './options';
-import { DEFAULT_LIMITS } from './options';
-import { chooseSubject } from './subject';
+import type { Limits, Platform } from './platform';
+import { DEFAULT_LIMITS } from './platform';
+import { chooseSubject } from '../fhir/subject';
+import { parseJson } from './json';
 
 export interface ResolveOptions {
   platform: Platform;
@@ -273,12 +274,7 @@ async function readFile(
   jwe: string
 ): Promise<FileContent> {
   const { text, cty } = await decryptFile(ctx.platform, key, jwe, ctx.limits.maxFileBytes);
-  let content: unknown;
-  try {
-    content = JSON.parse(text);
-  } catch {
-    content = undefined;
-  }
+  const content = parseJson(text);
   const contentType = resolveContentType([file.contentType, cty], content);
   if (content === undefined) {
     return failedFile(file, 'The file is not valid JSON.', contentType);

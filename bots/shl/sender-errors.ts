@@ -7,6 +7,7 @@ import { decodeUtf8 } from './base64url';
 import { ShlError } from './errors';
 import type { FetchResult } from './http';
 import { parseRetryAfter } from './http';
+import { parseJsonObject } from './json';
 
 export interface SenderRequestInfo {
   /** True when the request carried a passcode. */
@@ -86,10 +87,5 @@ function readJsonObject(body: Uint8Array): Record<string, unknown> | undefined {
   if (body.length === 0 || body.length > 64 * 1024) {
     return undefined;
   }
-  try {
-    const value: unknown = JSON.parse(decodeUtf8(body) ?? '');
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseJsonObject(decodeUtf8(body));
 }

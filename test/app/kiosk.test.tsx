@@ -5,12 +5,11 @@ import type { MockClient } from '@medplum/mock';
 import type { WithId } from '@medplum/core';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CHECK_IN_TASK_CODE } from '../../bots/import/check-in';
-import { fingerprint, FOLLOW_TASK_CODE, SEEN_INPUT } from '../../bots/import/follow';
+import { fingerprint, FOLLOW_TASK_CODE, REVIEW_TASK_CODE, TASK_INPUT } from '../../bots/import/tasks';
 import { KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
-import { createFhirServer } from '../../app/local/fhir-server';
-import { encodeShlink } from '../../app/local/shl-sender';
+import { createFhirServer } from '../../local/fhir-server';
+import { encodeShlink } from '../../local/shl-sender';
 import { fakeBot, renderWith } from './fake-bot';
 
 afterEach(() => {
@@ -40,7 +39,7 @@ describe('ReviewQueuePage', () => {
       resourceType: 'Task',
       status: 'requested',
       intent: 'order',
-      code: { coding: [CHECK_IN_TASK_CODE] },
+      code: { coding: [REVIEW_TASK_CODE] },
       description: 'Check-in: Visit summary (https://sender.example).',
       input: [{ type: { text: 'sealed-shl' }, valueString: 'sealed-jwe-from-the-kiosk' }],
     });
@@ -97,7 +96,7 @@ describe('ReviewQueuePage order', () => {
         resourceType: 'Task',
         status: 'requested',
         intent: 'order',
-        code: { coding: [CHECK_IN_TASK_CODE] },
+        code: { coding: [REVIEW_TASK_CODE] },
         description,
         authoredOn,
       });
@@ -166,13 +165,13 @@ describe('followed links', () => {
       resourceType: 'Task',
       status: 'requested',
       intent: 'order',
-      code: { coding: [CHECK_IN_TASK_CODE] },
+      code: { coding: [REVIEW_TASK_CODE] },
       for: { reference: `Patient/${followed.id}` },
       description:
         'Changes in Diabetes diary (https://sender.example): 1 new or changed item, 1 item no longer shared.',
       input: [
         { type: { text: 'sealed-shl' }, valueString: 'sealed-followed-link' },
-        { type: { text: SEEN_INPUT }, valueString: seen.join(' ') },
+        { type: { text: TASK_INPUT.seen }, valueString: seen.join(' ') },
       ],
     });
     const inputs = fakeBot(medplum, (input) =>

@@ -8,12 +8,11 @@ import type { Patient } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { ImportOutput } from '../../bots/import/import';
-import type { ResolveOutput } from '../../bots/shl-import';
+import type { ImportOutput, ResolveOutput } from '../../bots/contract';
 import { ShlImportPage } from '../../app/ShlImportPage';
 import { PatientStep } from '../../app/components/PatientStep';
 import { ReviewStep } from '../../app/components/ReviewStep';
-import { encodeShlink } from '../../app/local/shl-sender';
+import { encodeShlink } from '../../local/shl-sender';
 import { ERROR_TITLES } from '../../app/error-messages';
 import { fakeBot, renderWith } from './fake-bot';
 
@@ -214,7 +213,7 @@ describe('ShlImportPage', () => {
       renderPage(() => ({ error: { code, message: `Because ${code}.` } }));
       paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
       fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
-      expect(await screen.findByText(title ?? code)).toBeInTheDocument();
+      expect(await screen.findByText(title)).toBeInTheDocument();
       expect(screen.getByText(`Because ${code}.`)).toBeInTheDocument();
     }
   );

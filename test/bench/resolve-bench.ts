@@ -10,7 +10,7 @@ import { SHLViewer } from 'kill-the-clipboard';
 import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { generateSealingSecret, sealForBot } from '../support/seal';
-import { ShlSender } from '../../app/local/shl-sender';
+import { ShlSender } from '../../local/shl-sender';
 import { observationBundle } from './fixtures';
 import { alternate } from './measure';
 

@@ -5,8 +5,8 @@
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { startLocalMode } from '../../app/local/local-mode';
-import { startLocalApp } from '../../app/local/vite-app';
+import { startLocalMode } from '../../local/local-mode';
+import { startLocalApp } from '../../local/vite-app';
 import { observationBundle } from './fixtures';
 import { median } from './measure';
 

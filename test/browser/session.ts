@@ -7,9 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import type { ViteDevServer } from 'vite';
-import type { LocalMode } from '../../app/local/local-mode';
-import { startLocalMode } from '../../app/local/local-mode';
-import { startLocalApp } from '../../app/local/vite-app';
+import type { LocalMode } from '../../local/local-mode';
+import { startLocalMode } from '../../local/local-mode';
+import { startLocalApp } from '../../local/vite-app';
 
 export const SHOTS = 'test-output/screenshots';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

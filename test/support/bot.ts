@@ -5,7 +5,7 @@
 import type { MedplumClient } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
-import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/shl-import';
+import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/contract';
 import { handler } from '../../bots/shl-import';
 import { generateSealingSecret, sealForBot } from './seal';
 

@@ -6,7 +6,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import QRCode from 'qrcode';
-import { generateImportKey } from '../../scripts/keygen';
+import { generateImportKey } from '../scripts/keygen';
 import type { LocalApi } from './api-server';
 import { startLocalApi } from './api-server';
 import type { DemoLink } from './demo-content';
@@ -35,7 +35,7 @@ const SEED_PATIENTS: Omit<Patient, 'resourceType'>[] = [
 
 export async function startLocalMode(apiPort = 0): Promise<LocalMode> {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { stdio: 'pipe' });
-  const { handler } = createRequire(import.meta.url)('../../dist/bots/shl-import.js') as {
+  const { handler } = createRequire(import.meta.url)('../dist/bots/shl-import.js') as {
     handler: (medplum: unknown, event: unknown) => Promise<unknown>;
   };
   const medplum = createFhirServer();

@@ -1,0 +1,57 @@
+/**
+ * What one run of the bot works with: the Medplum client (the caller's, with `runAsUser`), the
+ * settings read from project secrets, the platform (network, inflate, crypto, clock) and the
+ * sealing key. The key is imported once and kept while the secret stays the same, so a warm
+ * runtime does not import it on every run.
+ */
+import type { BotEvent, MedplumClient } from '@medplum/core';
+import type { ImportSettings } from './import/import';
+import { createNodePlatform } from './node-platform';
+import type { SealingKey } from './sealing';
+import { importSealingKey } from './sealing';
+import type { BotSettings } from './settings';
+import { readSettings } from './settings';
+import type { Platform } from './shl/platform';
+
+export interface BotRun {
+  medplum: MedplumClient;
+  settings: BotSettings;
+  platform: Platform;
+  /** The `SHL_IMPORT_KEY` secret as a key; `not-configured` when missing or unusable. */
+  sealingKey: () => Promise<SealingKey>;
+  /** What `import` needs to know of this run. */
+  importSettings: ImportSettings;
+}
+
+const platform: Platform = createNodePlatform();
+
+let cachedKey: { secret: string; key: Promise<SealingKey> } | undefined;
+
+export function startRun(medplum: MedplumClient, event: BotEvent): BotRun {
+  const settings = readSettings(event.secrets);
+  return {
+    medplum,
+    settings,
+    platform,
+    sealingKey: () => sealingKey(settings.importKey),
+    importSettings: {
+      allowedTypes: settings.importTypes,
+      maxAttachmentBytes: settings.maxAttachmentBytes,
+      randomUUID: platform.randomId,
+      now: platform.now,
+      ...(event.requester && { requester: event.requester }),
+    },
+  };
+}
+
+function sealingKey(secret: string | undefined): Promise<SealingKey> {
+  if (secret !== undefined && cachedKey?.secret === secret) {
+    return cachedKey.key;
+  }
+  const key = importSealingKey(secret, platform.subtle);
+  cachedKey = secret === undefined ? undefined : { secret, key };
+  key.catch(() => {
+    cachedKey = undefined;
+  });
+  return key;
+}

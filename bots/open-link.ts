@@ -1,0 +1,80 @@
+/**
+ * Opening a sealed link: unseal the caller's input with the bot's key, parse the link, resolve
+ * it under the project's settings, and look for existing Patients that match the incoming one.
+ * `resolve`, kiosk check-ins and polls of followed links all open links this way.
+ */
+import type { MedplumClient } from '@medplum/core';
+import type { Patient } from '@medplum/fhirtypes';
+import type { BotRun } from './bot-run';
+import type { PatientMatch, ResolveOutput, SealedLink } from './contract';
+import { findMatches } from './matching/match';
+import { unseal } from './sealing';
+import { decodeUtf8 } from './shl/base64url';
+import { ShlError } from './shl/errors';
+import { parseJson } from './shl/json';
+import { parseShl } from './shl/link';
+import { resolveShl } from './shl/resolve';
+
+/** Opens `input.sealed` and resolves the link; `input.recipient` overrides the default recipient. */
+export async function openSealedLink(run: BotRun, input: Record<string, unknown>): Promise<ResolveOutput> {
+  if ('shl' in input || 'passcode' in input) {
+    throw new ShlError(
+      'sealing-required',
+      "Links and passcodes must be sealed to the bot's public key, never sent in the clear. Use the import page, or seal them (operation public-key)."
+    );
+  }
+  const key = await run.sealingKey();
+  const opened = readSealedLink(await unseal(input.sealed, key, run.platform.subtle));
+  const link = parseShl(opened.shl);
+  const recipient =
+    (typeof input.recipient === 'string' && input.recipient.trim()) ||
+    run.settings.recipient ||
+    (await projectName(run.medplum));
+  const result = await resolveShl(link, {
+    platform: run.platform,
+    recipient,
+    passcode: opened.passcode,
+    limits: run.settings.limits,
+    allowHosts: run.settings.allowHosts,
+    trustedIssuers: run.settings.trustedIssuers,
+  });
+  const matches = result.patient ? await matchesFor(run.medplum, result.patient, result.warnings) : [];
+  return { ...result, matches };
+}
+
+function readSealedLink(bytes: Uint8Array): SealedLink {
+  const { shl, passcode } = (parseJson(decodeUtf8(bytes)) ?? {}) as { shl?: unknown; passcode?: unknown };
+  if (typeof shl !== 'string') {
+    throw new ShlError('invalid-input', 'The sealed input must be JSON with an "shl" field holding the link.');
+  }
+  if (passcode !== undefined && typeof passcode !== 'string') {
+    throw new ShlError('invalid-input', 'The sealed "passcode" must be text.');
+  }
+  return passcode ? { shl, passcode } : { shl };
+}
+
+/** Existing Patients for the incoming one; a failed lookup is a warning, not a failed resolve. */
+async function matchesFor(medplum: MedplumClient, patient: Patient, warnings: string[]): Promise<PatientMatch[]> {
+  try {
+    return (await findMatches(medplum, patient)).matches;
+  } catch {
+    warnings.push(
+      'Could not look for existing patients (check your access to Patient). Choose or create the patient by hand.'
+    );
+    return [];
+  }
+}
+
+/** The project's name: the default `recipient` when neither input nor secret gives one. */
+async function projectName(medplum: MedplumClient): Promise<string> {
+  const known = medplum.getProject()?.name;
+  if (known) {
+    return known;
+  }
+  try {
+    const me = await medplum.get<{ project?: { name?: string } }>('auth/me');
+    return me.project?.name ?? 'Medplum';
+  } catch {
+    return 'Medplum';
+  }
+}
