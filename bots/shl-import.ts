@@ -1,6 +1,6 @@
 /**
  * The `shl-import` bot: resolves SMART Health Links for a Medplum project. The contract is
- * `../shared/docs/bot-contract.md`; operations:
+ * `docs/bot-contract.md`; operations:
  *
  * - `public-key`: the public half of `SHL_IMPORT_KEY`, for callers to seal links to.
  * - `resolve`: opens the sealed link (and passcode), fetches and decrypts its files, verifies
