@@ -5,7 +5,7 @@
  * Pure functions over a root folder and a file list, so tests can also show them failing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 
 /** Built from parts so that this file does not mention it. */
@@ -14,13 +14,18 @@ export const OUTSIDE_FOLDER = ['..', 'shared'].join('/');
 /** The only file that may mention it: CI starts the shared Medplum server from there. */
 export const ALLOWED_TO_MENTION = ['.ci/run'];
 
-/** Tracked files plus new ones not ignored, as paths relative to `root` (works on a fresh clone). */
+/**
+ * Tracked files plus new ones not ignored, as paths relative to `root` (works on a fresh clone).
+ * Regular files only: a symlinked `node_modules` or a deleted file is not the repository's text.
+ */
 export function repositoryFiles(root: string): string[] {
   const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
     cwd: root,
     encoding: 'utf8',
   });
-  return [...new Set(out.split('\0'))].filter((path) => path !== '' && existsSync(join(root, path))).sort();
+  return [...new Set(out.split('\0'))]
+    .filter((path) => path !== '' && existsSync(join(root, path)) && lstatSync(join(root, path)).isFile())
+    .sort();
 }
 
 /** Files (other than the allowed ones) whose bytes contain the outside folder's path. */
