@@ -1,6 +1,6 @@
 /**
- * The public spec examples in `../shared/fixtures/`, served from a local sender with their
- * stored bytes, resolved through the bot as its README says they decrypt and verify.
+ * The public spec examples in `test/fixtures/`, served from a local sender with their
+ * stored bytes, resolved through the bot as their sources say they decrypt and verify.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clearIssuerKeyCache } from '../bots/shl/health-card';

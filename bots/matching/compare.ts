@@ -1,7 +1,7 @@
 /**
  * Comparing an incoming Patient with a candidate: the CMS Patient Matching proposal's approved
  * combinations (v3.2.2, rules 01-26) for `certain`, and an evidence score for `probable` and
- * `possible` (`../shared/docs/patient-matching.md` §4). Gender is never used. A
+ * `possible` (the rules in `docs/matching.md`). Gender is never used. A
  * generational-suffix conflict (Jr vs Sr) is never a match.
  */
 import type { MatchGrade } from '../contract';

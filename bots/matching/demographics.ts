@@ -1,7 +1,7 @@
 /**
  * A Patient's matching fields, normalized to the set of all their values (every name, current
  * and former, every address and telecom), following the CMS proposal's normalization and this
- * project's matching rules (`../shared/docs/patient-matching.md` §4). Placeholders ("Unknown",
+ * project's matching rules (`docs/matching.md`). Placeholders ("Unknown",
  * "Baby Boy", 1900-01-01, 555-5555 patterns, ZIP 99999, "HOMELESS") count as absent.
  */
 import type { Identifier, Patient } from '@medplum/fhirtypes';

@@ -1,6 +1,6 @@
 /**
  * The one error type of the SHL import. Its codes are the bot contract's error codes
- * (`../shared/docs/bot-contract.md`). Messages are for people: they say what happened and what
+ * (`docs/bot-contract.md`). Messages are for people: they say what happened and what
  * to do next, and never contain a link, key, passcode, token or decrypted content.
  */
 export type ShlErrorCode =

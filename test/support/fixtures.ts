@@ -1,8 +1,8 @@
-/** The shared fixtures (`../shared/fixtures/` beside the repository). */
+/** The test fixtures in `test/fixtures/` (sources and licences in its README). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const fixturesDir = fileURLToPath(new URL('../../../shared/fixtures/', import.meta.url));
+export const fixturesDir = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export function readFixture(path: string): string {
   return readFileSync(fixturesDir + path, 'utf8');

@@ -1,6 +1,6 @@
 /**
  * Evaluating the matcher on generated labeled queries (see patient-generator.ts), the way the
- * CMS proposal and `../shared/docs/patient-matching.md` §6 describe: certain precision, recall
+ * CMS proposal and the evaluation in `docs/matching.md` describe: certain precision, recall
  * of certain ∪ probable on true matches, false-positive rates on hard negatives and on every
  * other candidate, per category.
  */
