@@ -49,7 +49,11 @@ export function runtimeCcda(): CcdaConverter | undefined {
   }
 }
 
-/** A Transport over node:http(s) that checks and pins resolved addresses. */
+/**
+ * A Transport over node:http(s) that checks and pins resolved addresses. One exchange: refuse a
+ * blocked literal address, send, read the body under its cap, all under one timer; the first
+ * failure settles it and tears the connection down.
+ */
 export function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
   const { url } = request;
   const host = url.host;
@@ -57,64 +61,26 @@ export function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
   if (!request.allowPrivateAddress && isIpLiteral(hostname) && isBlockedAddress(hostname)) {
     return Promise.reject(blocked(host));
   }
-  const secure = url.protocol === 'https:';
-  const options: RequestOptions = {
-    method: request.method,
-    headers: { accept: 'application/jose, application/json;q=0.9, */*;q=0.1', ...request.headers },
-    agent: secure ? agents.https : agents.http,
-    lookup: guardedLookup(request.allowPrivateAddress),
-  };
   return new Promise<HttpResponse>((resolve, reject) => {
     let settled = false;
-    const fail = (err: ShlError): void => {
+    const settle = (outcome: () => void): void => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
-        req.destroy();
-        reject(err);
+        outcome();
       }
     };
-    const timer = setTimeout(() => {
-      fail(
-        new ShlError(
-          'fetch-failed',
-          `${host} did not answer within ${Math.max(1, Math.round(request.timeoutMs / 1000))} s. Try again later.`
-        )
-      );
-    }, request.timeoutMs);
-    const req: ClientRequest = (secure ? httpsRequest : httpRequest)(url, options, (res: IncomingMessage) => {
-      const declared = Number(res.headers['content-length'] ?? '0');
-      if (declared > request.maxBytes) {
-        fail(tooLarge(host, request.maxBytes));
-        return;
-      }
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      res.on('data', (chunk: Uint8Array) => {
-        total += chunk.byteLength;
-        if (total > request.maxBytes) {
-          fail(tooLarge(host, request.maxBytes));
-          return;
-        }
-        chunks.push(chunk);
+    const fail = (err: ShlError): void => {
+      settle(() => {
+        req.destroy();
+        reject(err);
       });
-      res.on('error', () => {
-        fail(unreachable(host, 'the connection broke'));
-      });
-      res.on('end', () => {
-        if (settled) {
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        resolve({
-          status: res.statusCode ?? 0,
-          header: (name) => {
-            const value = res.headers[name.toLowerCase()];
-            return Array.isArray(value) ? value[0] : value;
-          },
-          body: concat(chunks, total),
-        });
+    };
+    const timer = setTimeout(() => fail(timedOut(host, request.timeoutMs)), request.timeoutMs);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req: ClientRequest = send(url, requestOptions(request), (res: IncomingMessage) => {
+      readBody(res, request.maxBytes, host, fail, (body) => {
+        settle(() => resolve({ status: res.statusCode ?? 0, header: headerLookup(res), body }));
       });
     });
     req.on('error', (err: Error & { code?: string }) => {
@@ -122,6 +88,52 @@ export function nodeTransport(request: HttpRequest): Promise<HttpResponse> {
     });
     req.end(request.body);
   });
+}
+
+function requestOptions(request: HttpRequest): RequestOptions {
+  return {
+    method: request.method,
+    headers: { accept: 'application/jose, application/json;q=0.9, */*;q=0.1', ...request.headers },
+    agent: request.url.protocol === 'https:' ? agents.https : agents.http,
+    lookup: guardedLookup(request.allowPrivateAddress),
+  };
+}
+
+/** Reads a response body, failing as soon as it passes `maxBytes` (declared or received). */
+function readBody(
+  res: IncomingMessage,
+  maxBytes: number,
+  host: string,
+  fail: (err: ShlError) => void,
+  done: (body: Uint8Array) => void
+): void {
+  if (Number(res.headers['content-length'] ?? '0') > maxBytes) {
+    fail(tooLarge(host, maxBytes));
+    return;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  res.on('data', (chunk: Uint8Array) => {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      fail(tooLarge(host, maxBytes));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on('error', () => {
+    fail(unreachable(host, 'the connection broke'));
+  });
+  res.on('end', () => {
+    done(concat(chunks, total));
+  });
+}
+
+function headerLookup(res: IncomingMessage): HttpResponse['header'] {
+  return (name) => {
+    const value = res.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value[0] : value;
+  };
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -185,6 +197,13 @@ function blocked(host: string): ShlError {
 
 function tooLarge(host: string, maxBytes: number): ShlError {
   return new ShlError('too-large', `A response from ${host} is larger than the ${formatMb(maxBytes)} limit.`);
+}
+
+function timedOut(host: string, timeoutMs: number): ShlError {
+  return new ShlError(
+    'fetch-failed',
+    `${host} did not answer within ${Math.max(1, Math.round(timeoutMs / 1000))} s. Try again later.`
+  );
 }
 
 function unreachable(host: string, reason: string): ShlError {

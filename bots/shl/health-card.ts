@@ -144,103 +144,189 @@ export async function readHealthCardFile(
   return Promise.all(credentials.map((jws) => readCard(ctx, directory, jws)));
 }
 
+/**
+ * What a card's checks concluded. Each verdict has one status and one text for staff; whether
+ * the card's content is kept follows from the status (see the module comment).
+ */
+type Verdict =
+  | 'not-signed'
+  | 'not-es256'
+  | 'unreadable'
+  | 'incomplete'
+  | 'keys-unreachable'
+  | 'key-unknown'
+  | 'key-invalid'
+  | 'signature-invalid'
+  | 'issued-in-future'
+  | 'revoked'
+  | 'expired'
+  | 'verified';
+
+const VERDICTS: Record<Verdict, { status: HealthCardStatus; text: (card: CardFacts) => string }> = {
+  'not-signed': { status: 'invalid', text: () => 'A health card in this file is not a signed card.' },
+  'not-es256': {
+    status: 'invalid',
+    text: () => 'A health card is not signed with ES256, as SMART Health Cards must be; it was left out.',
+  },
+  unreadable: {
+    status: 'invalid',
+    text: () =>
+      'A health card could not be read (its content is damaged or not compressed as declared); it was left out.',
+  },
+  incomplete: {
+    status: 'invalid',
+    text: () => 'A health card is missing its issuer, type or FHIR bundle; it was left out.',
+  },
+  'keys-unreachable': {
+    status: 'unverifiable',
+    text: ({ issuer }) =>
+      `Could not get the signing keys of ${issuer}; the card could not be verified. Treat its content as unverified.`,
+  },
+  'key-unknown': {
+    status: 'unverifiable',
+    text: ({ issuer }) =>
+      `${issuer} does not publish the key this card was signed with; the card could not be verified.`,
+  },
+  'key-invalid': {
+    status: 'invalid',
+    text: ({ issuer }) =>
+      `The key of ${issuer} for this card is not a valid ES256 signing key (or its kid is not its thumbprint); the card was left out.`,
+  },
+  'signature-invalid': {
+    status: 'invalid',
+    text: ({ issuer }) =>
+      `The signature of a card from ${issuer} does not match its content: it may have been altered. It was left out.`,
+  },
+  'issued-in-future': {
+    status: 'invalid',
+    text: ({ issuer }) => `A card from ${issuer} claims to be issued in the future; it was left out.`,
+  },
+  revoked: { status: 'revoked', text: ({ issuer }) => `${issuer} has revoked this card; it was left out.` },
+  expired: {
+    status: 'expired',
+    text: ({ exp }) =>
+      `Signature verified, but the card expired on ${new Date((exp ?? 0) * 1000).toISOString().slice(0, 10)}.`,
+  },
+  verified: {
+    status: 'verified',
+    text: ({ issuer, trusted }) =>
+      trusted
+        ? `Signature verified; ${issuer} is a trusted issuer.`
+        : `Signature verified; ${issuer} is not on this project's trusted list.`,
+  },
+};
+
+/** What a card says of itself, once its shape is readable. */
+interface CardFacts {
+  issuer: string;
+  trusted: boolean;
+  exp?: number;
+}
+
+/** A card taken apart: its header, its payload and the parts the signature covers. */
+interface ParsedCard {
+  header: Record<string, unknown>;
+  payload: CardPayload & { vc: NonNullable<CardPayload['vc']> };
+  issuer: string;
+  bundle: Bundle;
+  signingInput: string;
+  signatureB64: string;
+}
+
+/** Reads one card: its shape, then its signature and standing with the issuer. */
 async function readCard(ctx: FetchContext, directory: IssuerDirectory, jws: unknown): Promise<HealthCard> {
-  if (typeof jws !== 'string') {
-    return invalid('', 'A health card in this file is not a signed card.');
+  const parsed = await parseCard(ctx, jws);
+  if (typeof parsed === 'string') {
+    return cardOf(parsed, { issuer: '', trusted: false });
   }
-  const parts = jws.split('.');
+  const exp = typeof parsed.payload.exp === 'number' ? parsed.payload.exp : undefined;
+  const facts: CardFacts = { issuer: parsed.issuer, trusted: directory.issuers.has(parsed.issuer), exp };
+  return cardOf(await verifyCard(ctx, directory, parsed, exp), facts, parsed.bundle);
+}
+
+/** The card's parts, or the verdict on a card that is not a readable SMART Health Card. */
+async function parseCard(ctx: FetchContext, jws: unknown): Promise<ParsedCard | Verdict> {
+  const parts = typeof jws === 'string' ? jws.split('.') : [];
   if (parts.length !== 3) {
-    return invalid('', 'A health card in this file is not a signed card.');
+    return 'not-signed';
   }
   const [headerB64, payloadB64, signatureB64] = parts as [string, string, string];
   const header = decodeJsonSegment(headerB64);
   if (header?.alg !== 'ES256') {
-    return invalid('', 'A health card is not signed with ES256, as SMART Health Cards must be; it was left out.');
+    return 'not-es256';
   }
   const payload = await readPayload(ctx, payloadB64, header.zip);
   if (!payload) {
-    return invalid(
-      '',
-      'A health card could not be read (its content is damaged or not compressed as declared); it was left out.'
-    );
+    return 'unreadable';
   }
-  const { iss, nbf, exp, vc } = payload;
-  const issuer = typeof iss === 'string' ? iss : '';
+  const { iss, vc } = payload;
   const bundle = vc?.credentialSubject?.fhirBundle;
-  if (!issuer || !isBundle(bundle) || !Array.isArray(vc?.type) || !vc.type.includes(HEALTH_CARD_TYPE)) {
-    return invalid(issuer, 'A health card is missing its issuer, type or FHIR bundle; it was left out.');
+  if (
+    typeof iss !== 'string' ||
+    !iss ||
+    !vc ||
+    !isBundle(bundle) ||
+    !Array.isArray(vc.type) ||
+    !vc.type.includes(HEALTH_CARD_TYPE)
+  ) {
+    return 'incomplete';
   }
-  const trusted = directory.issuers.has(issuer);
-  const flagged = (status: 'unverifiable', message: string): HealthCard => ({
-    report: { issuer, verified: false, trusted: false, status, message },
+  return {
+    header,
+    payload: { ...payload, vc },
+    issuer: iss,
     bundle,
-  });
+    signingInput: `${headerB64}.${payloadB64}`,
+    signatureB64,
+  };
+}
 
-  const kid = typeof header.kid === 'string' ? header.kid : '';
+/** The issuer's key, the signature, `nbf`, revocation and `exp`, in that order. */
+async function verifyCard(
+  ctx: FetchContext,
+  directory: IssuerDirectory,
+  card: ParsedCard,
+  exp: number | undefined
+): Promise<Verdict> {
+  const { issuer, payload } = card;
+  const kid = typeof card.header.kid === 'string' ? card.header.kid : '';
   const keys = await issuerKeys(ctx, directory, issuer);
   if (!keys) {
-    return flagged(
-      'unverifiable',
-      `Could not get the signing keys of ${issuer}; the card could not be verified. Treat its content as unverified.`
-    );
+    return 'keys-unreachable';
   }
   const jwk = keys.find((k) => k.kid === kid);
   if (!jwk) {
-    return flagged(
-      'unverifiable',
-      `${issuer} does not publish the key this card was signed with; the card could not be verified.`
-    );
+    return 'key-unknown';
   }
   if (!isUsableKey(jwk) || (await jwkThumbprint(ctx.platform.subtle, jwk)) !== kid) {
-    return invalid(
-      issuer,
-      `The key of ${issuer} for this card is not a valid ES256 signing key (or its kid is not its thumbprint); the card was left out.`
-    );
+    return 'key-invalid';
   }
-  if (!(await verifySignature(ctx.platform.subtle, jwk, `${headerB64}.${payloadB64}`, signatureB64))) {
-    return invalid(
-      issuer,
-      `The signature of a card from ${issuer} does not match its content: it may have been altered. It was left out.`
-    );
+  if (!(await verifySignature(ctx.platform.subtle, jwk, card.signingInput, card.signatureB64))) {
+    return 'signature-invalid';
   }
-  if (typeof nbf === 'number' && nbf * 1000 > ctx.platform.now() + CLOCK_SKEW_MS) {
-    return invalid(issuer, `A card from ${issuer} claims to be issued in the future; it was left out.`);
+  if (typeof payload.nbf === 'number' && payload.nbf * 1000 > ctx.platform.now() + CLOCK_SKEW_MS) {
+    return 'issued-in-future';
   }
-  if (jwk.crlVersion !== undefined && (await isRevoked(ctx, directory, issuer, kid, vc.rid, nbf))) {
-    return {
-      report: {
-        issuer,
-        verified: false,
-        trusted,
-        status: 'revoked',
-        message: `${issuer} has revoked this card; it was left out.`,
-      },
-    };
+  if (jwk.crlVersion !== undefined && (await isRevoked(ctx, directory, issuer, kid, payload.vc.rid, payload.nbf))) {
+    return 'revoked';
   }
-  if (typeof exp === 'number' && exp * 1000 < ctx.platform.now()) {
-    return {
-      report: {
-        issuer,
-        verified: true,
-        trusted,
-        status: 'expired',
-        message: `Signature verified, but the card expired on ${new Date(exp * 1000).toISOString().slice(0, 10)}.`,
-      },
-      bundle,
-    };
-  }
-  return {
-    report: {
-      issuer,
-      verified: true,
-      trusted,
-      status: 'verified',
-      message: trusted
-        ? `Signature verified; ${issuer} is a trusted issuer.`
-        : `Signature verified; ${issuer} is not on this project's trusted list.`,
-    },
-    bundle,
+  return exp !== undefined && exp * 1000 < ctx.platform.now() ? 'expired' : 'verified';
+}
+
+/** The card as reported: flagged content kept, invalid and revoked content left out. */
+function cardOf(verdict: Verdict, facts: CardFacts, bundle?: Bundle): HealthCard {
+  const { status, text } = VERDICTS[verdict];
+  const verified = status === 'verified' || status === 'expired';
+  const report: HealthCardReport = {
+    issuer: facts.issuer,
+    verified,
+    // Only a verified card's issuer is known: an unverified one may be anybody.
+    trusted: status === 'unverifiable' || status === 'invalid' ? false : facts.trusted,
+    status,
+    message: text(facts),
   };
+  const keep = status === 'verified' || status === 'expired' || status === 'unverifiable';
+  return keep && bundle ? { report, bundle } : { report };
 }
 
 interface CardPayload {
@@ -368,10 +454,6 @@ async function verifySignature(
   } catch {
     return false;
   }
-}
-
-function invalid(issuer: string, message: string): HealthCard {
-  return { report: { issuer, verified: false, trusted: false, status: 'invalid', message } };
 }
 
 function isBundle(value: unknown): value is Bundle {

@@ -100,62 +100,15 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
     importFileKey(platform.subtle, link.key),
     platform.subtle.digest('SHA-256', encodeUtf8(payload.url)),
   ]);
-  const directory = options.trustedIssuers ?? parseTrustedIssuers(undefined);
 
-  const contents: FileContent[] = [];
-  if (link.flags.has('U')) {
-    const jwe = await fetchDirectFile(ctx, payload.url, options.recipient);
-    contents.push(await readFile(ctx, key, directory, {}, jwe));
-  } else {
-    const request = { recipient: options.recipient, passcode: options.passcode };
-    const manifest = await requestManifest(ctx, payload.url, request);
-    if (manifest.truncated > 0) {
-      warnings.push(`The link lists more than ${limits.maxFiles} files; only the first ${limits.maxFiles} were read.`);
-    }
-    if (manifest.status === NO_LONGER_VALID) {
-      warnings.push('The sender marks this link as no longer valid: its content was not imported.');
-    } else {
-      contents.push(
-        ...(await readManifestFiles(ctx, key, directory, manifest, () => requestManifest(ctx, payload.url, request)))
-      );
-    }
-    if (manifest.files.length === 0) {
-      warnings.push('The link currently shares no files.');
-    }
-  }
-
-  for (const content of contents) {
-    warnings.push(...(content.warnings ?? []));
-  }
-  const failed = contents.filter((c) => c.report.status === 'failed');
-  if (failed.length > 0) {
-    warnings.push(`${failed.length} of ${contents.length} files could not be read; the rest is shown.`);
-  }
-
-  const groups = contents.flatMap((c) => c.groups);
-  const normalized = normalizeResources(groups, platform.randomId);
-  const resources = normalized.flat();
-  let groupOffset = 0;
-  const healthCards: HealthCardResult[] = [];
-  for (const content of contents) {
-    for (const card of content.cards) {
-      const start = groupOffset + card.groupStart;
-      const cardResources = normalized.slice(start, start + card.groupCount).flat();
-      if (cardResources.length > 0) {
-        card.report.resources = cardResources.map((r) => `${r.resourceType}/${r.id ?? ''}`);
-      }
-      healthCards.push(card.report);
-    }
-    groupOffset += content.groups.length;
-  }
-
+  const contents = await fetchContents(ctx, link, key, options, warnings);
+  const { resources, healthCards } = assemble(contents, platform.randomId);
   const { patient, others } = chooseSubject(resources);
   if (others.length > 0) {
     warnings.push(
       `The link holds ${others.length + 1} patients; ${describePatient(patient)} was taken as the subject (for example, an insurance card also names the subscriber).`
     );
   }
-
   return {
     source: {
       ...(payload.label !== undefined && { label: payload.label }),
@@ -171,6 +124,72 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
     healthCards,
     warnings,
   };
+}
+
+/** Every file of the link, decrypted and read: the direct file of a `U` link, else the manifest's. */
+async function fetchContents(
+  ctx: FetchContext,
+  link: ParsedLink,
+  key: CryptoKey,
+  options: ResolveOptions,
+  warnings: string[]
+): Promise<FileContent[]> {
+  const { url } = link.payload;
+  const directory = options.trustedIssuers ?? parseTrustedIssuers(undefined);
+  const contents: FileContent[] = [];
+  if (link.flags.has('U')) {
+    const jwe = await fetchDirectFile(ctx, url, options.recipient);
+    contents.push(await readFile(ctx, key, directory, {}, jwe));
+  } else {
+    const request = { recipient: options.recipient, passcode: options.passcode };
+    const manifest = await requestManifest(ctx, url, request);
+    if (manifest.truncated > 0) {
+      warnings.push(
+        `The link lists more than ${ctx.limits.maxFiles} files; only the first ${ctx.limits.maxFiles} were read.`
+      );
+    }
+    if (manifest.status === NO_LONGER_VALID) {
+      warnings.push('The sender marks this link as no longer valid: its content was not imported.');
+    } else {
+      contents.push(
+        ...(await readManifestFiles(ctx, key, directory, manifest, () => requestManifest(ctx, url, request)))
+      );
+    }
+    if (manifest.files.length === 0) {
+      warnings.push('The link currently shares no files.');
+    }
+  }
+  for (const content of contents) {
+    warnings.push(...(content.warnings ?? []));
+  }
+  const failed = contents.filter((c) => c.report.status === 'failed');
+  if (failed.length > 0) {
+    warnings.push(`${failed.length} of ${contents.length} files could not be read; the rest is shown.`);
+  }
+  return contents;
+}
+
+/** The files' resources normalized as one set, and each health card with the resources it carried. */
+function assemble(
+  contents: FileContent[],
+  randomId: () => string
+): { resources: Resource[]; healthCards: HealthCardResult[] } {
+  const groups = contents.flatMap((c) => c.groups);
+  const normalized = normalizeResources(groups, randomId);
+  const healthCards: HealthCardResult[] = [];
+  let groupOffset = 0;
+  for (const content of contents) {
+    for (const card of content.cards) {
+      const start = groupOffset + card.groupStart;
+      const cardResources = normalized.slice(start, start + card.groupCount).flat();
+      if (cardResources.length > 0) {
+        card.report.resources = cardResources.map((r) => `${r.resourceType}/${r.id ?? ''}`);
+      }
+      healthCards.push(card.report);
+    }
+    groupOffset += content.groups.length;
+  }
+  return { resources: normalized.flat(), healthCards };
 }
 
 /**
