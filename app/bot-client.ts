@@ -5,9 +5,10 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import { getStatus, isOperationOutcome, normalizeErrorString, normalizeOperationOutcome } from '@medplum/core';
-import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import type { Identifier } from '@medplum/fhirtypes';
 import type {
   CheckInOutput,
+  ConvertCcdaInput,
   ConvertedDocument,
   ErrorBody,
   ErrorOutput,
@@ -16,8 +17,12 @@ import type {
   PollReport,
   PublicKeyOutput,
   ResolveOutput,
+  StagedImportRequest,
 } from '../bots/contract';
 import { sealForBot } from './sealing';
+
+/** An operation's input as the pages build it; `operation` is added by the call. */
+type InputOf<T> = T extends unknown ? Omit<T, 'operation'> : never;
 
 /** The bot by id, or by identifier (`system|value`). */
 export type BotRef = string | Identifier;
@@ -101,14 +106,16 @@ export async function checkInLink(
   return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, link) });
 }
 
-/** Converts a C-CDA document from the review set into resources about the link's patient. */
+/**
+ * Converts a C-CDA document from the review set into resources about the link's patient. With a
+ * staged result, only the document's `Type/id` is sent and the answer carries the new handle.
+ */
 export function convertCcda(
   medplum: MedplumClient,
   bot: BotRef,
-  document: Resource,
-  patient: Patient | undefined
+  input: InputOf<ConvertCcdaInput>
 ): Promise<ConvertedDocument> {
-  return execute<ConvertedDocument>(medplum, bot, { operation: 'convert-ccda', document, ...(patient && { patient }) });
+  return execute<ConvertedDocument>(medplum, bot, { operation: 'convert-ccda', ...input });
 }
 
 /** Asks one followed link again now ("Check now"), outside its schedule. */
@@ -119,7 +126,7 @@ export function checkFollowedNow(medplum: MedplumClient, bot: BotRef, task: stri
 export function importReviewed(
   medplum: MedplumClient,
   bot: BotRef,
-  request: Omit<ImportRequest, 'operation'>
+  request: InputOf<ImportRequest | StagedImportRequest>
 ): Promise<ImportOutput> {
   return execute<ImportOutput>(medplum, bot, { operation: 'import', ...request });
 }

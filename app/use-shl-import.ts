@@ -34,7 +34,7 @@ type Event =
   | { type: 'chose-patient'; choice: PatientChoice }
   | { type: 'back-to-patient' }
   | { type: 'follow'; follow: FollowChoice }
-  | { type: 'converted'; resources: Resource[]; warnings: string[] }
+  | { type: 'converted'; resources: Resource[]; warnings: string[]; staged?: string }
   | { type: 'importing' }
   | { type: 'imported'; result: ImportOutput }
   | { type: 'import-failed'; error: ErrorBody };
@@ -72,6 +72,7 @@ export function importReducer(state: ImportState, event: Event): ImportState {
               ...state.resolved,
               resources: [...state.resolved.resources, ...event.resources],
               warnings: [...state.resolved.warnings, ...event.warnings],
+              ...(event.staged && { staged: event.staged }),
             },
           }
         : state;
@@ -159,8 +160,15 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
     backToPatient: () => dispatch({ type: 'back-to-patient' }),
     setFollow: (follow) => dispatch({ type: 'follow', follow }),
     convert: async (document) => {
+      const { resolved } = state;
       try {
-        const converted = await convertCcda(medplum, bot, document, state.resolved?.patient);
+        const converted = await convertCcda(
+          medplum,
+          bot,
+          resolved?.staged
+            ? { staged: resolved.staged, document: `${document.resourceType}/${document.id ?? ''}` }
+            : { document, ...(resolved?.patient && { patient: resolved.patient }) }
+        );
         dispatch({ type: 'converted', ...converted });
       } catch (err) {
         throw new Error(errorBody(err).message, { cause: err });
@@ -174,11 +182,18 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
       dispatch({ type: 'importing' });
       const following =
         follow !== 'no' && sealedInput.current ? { sealed: sealedInput.current, auto: follow === 'auto' } : undefined;
+      const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
+      // Staged: only the handle and the selection go back, never the health data.
+      const what = resolved.staged
+        ? {
+            staged: resolved.staged,
+            select: resources.map((r) => `${r.resourceType}/${r.id ?? ''}`).filter((key) => key !== subject),
+          }
+        : { source: resolved.source, resources };
       importReviewed(medplum, bot, {
-        source: resolved.source,
-        resources,
+        ...what,
         patient: choice,
-        ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
+        ...(subject && { subject }),
         ...(following && { follow: following }),
       })
         .then((result) => {

@@ -6,7 +6,8 @@
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { ImportSettings } from './import/import';
-import { createNodePlatform } from './node-platform';
+import type { StagingDeps } from './import/staging';
+import { createNodePlatform, randomBytes, sleep } from './node-platform';
 import type { SealingKey } from './sealing';
 import { importSealingKey } from './sealing';
 import type { BotSettings } from './settings';
@@ -21,6 +22,8 @@ export interface BotRun {
   sealingKey: () => Promise<SealingKey>;
   /** What `import` needs to know of this run. */
   importSettings: ImportSettings;
+  /** What keeping resolve results for `import` needs (the key comes with `sealingKey`). */
+  staging: () => Promise<StagingDeps>;
 }
 
 const platform: Platform = createNodePlatform();
@@ -29,18 +32,30 @@ let cachedKey: { secret: string; key: Promise<SealingKey> } | undefined;
 
 export function startRun(medplum: MedplumClient, event: BotEvent): BotRun {
   const settings = readSettings(event.secrets);
+  const key = (): Promise<SealingKey> => sealingKey(settings.importKey);
   return {
     medplum,
     settings,
     platform,
-    sealingKey: () => sealingKey(settings.importKey),
+    sealingKey: key,
     importSettings: {
       allowedTypes: settings.importTypes,
       maxAttachmentBytes: settings.maxAttachmentBytes,
       randomUUID: platform.randomId,
       now: platform.now,
+      sleep,
+      maxWaitMs: settings.maxRateWaitMs,
+      maxRequestBytes: settings.maxRequestBytes,
       ...(event.requester && { requester: event.requester }),
     },
+    staging: async () => ({
+      medplum,
+      key: (await key()).storageKey,
+      subtle: platform.subtle,
+      randomBytes,
+      now: platform.now,
+      ...(event.requester?.reference && { requester: event.requester.reference }),
+    }),
   };
 }
 

@@ -18,8 +18,12 @@ export interface ErrorBody {
   message: string;
   /** `passcode-invalid`: attempts the sender says are left. */
   remainingAttempts?: number;
-  /** `rate-limited`: seconds the sender asks to wait. */
+  /** `rate-limited`: seconds the sender (or Medplum) asks to wait. */
   retryAfter?: number;
+  /** A failed `import`: what it created and could not remove again (`Type/id`); absent when nothing stands. */
+  left?: string[];
+  /** An `import` as a new patient refused: the existing patient whose chart already holds the content. */
+  existingPatient?: string;
 }
 
 export interface ErrorOutput {
@@ -67,12 +71,18 @@ export interface ResolveOutput {
   matches: PatientMatch[];
   healthCards: HealthCardResult[];
   warnings: string[];
+  /** A handle to this result, kept by the bot for `import` (encrypted, 24 hours, deleted once imported). */
+  staged?: string;
 }
 
 // import
 
-/** The patient an import files into: an existing one, or a new one with these demographics. */
-export type PatientChoice = { reference: string } | { create: Patient };
+/**
+ * The patient an import files into: an existing one, or a new one with these demographics.
+ * `confirmNew` creates the new patient even when most of the content is already in another
+ * patient's chart (twins can share immunization records); without it that import is refused.
+ */
+export type PatientChoice = { reference: string } | { create: Patient; confirmNew?: boolean };
 
 /** The link an import came from, as `resolve` described it. */
 export type ImportSource = Pick<ShlSource, 'label' | 'origin' | 'linkId'> & Partial<Pick<ShlSource, 'flags'>>;
@@ -96,6 +106,18 @@ export interface ImportRequest {
   follow?: FollowRequest;
 }
 
+/** `import`, the staged form: what the pages send, small whatever the link's size. */
+export interface StagedImportRequest {
+  operation: 'import';
+  /** The handle `resolve` returned. */
+  staged: string;
+  /** The `Type/id` of the resources to import, as `resolve` returned them. */
+  select: string[];
+  patient: PatientChoice;
+  subject?: string;
+  follow?: FollowRequest;
+}
+
 export interface SkippedResource {
   resourceType: string;
   id?: string;
@@ -115,17 +137,25 @@ export interface ImportOutput {
 
 // convert-ccda
 
-export interface ConvertCcdaInput {
-  operation: 'convert-ccda';
-  /** A DocumentReference or Binary holding a C-CDA document inline. */
-  document: Resource;
-  /** The link's patient, the subject of the results. */
-  patient?: Patient;
-}
+/**
+ * `convert-ccda`: with `staged`, `document` is the `Type/id` of a document in the staged result
+ * (what the pages send); without, the document itself and the link's patient.
+ */
+export type ConvertCcdaInput =
+  | { operation: 'convert-ccda'; staged: string; document: string }
+  | {
+      operation: 'convert-ccda';
+      /** A DocumentReference or Binary holding a C-CDA document inline. */
+      document: Resource;
+      /** The link's patient, the subject of the results. */
+      patient?: Patient;
+    };
 
 export interface ConvertedDocument {
   resources: Resource[];
   warnings: string[];
+  /** With `staged`: the handle of the staged result with these resources added (the old one is gone). */
+  staged?: string;
 }
 
 // check-in

@@ -13,6 +13,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { setTimeout as delay } from 'node:timers/promises';
 import { inflateRawSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
@@ -30,9 +31,19 @@ export function createNodePlatform(): Platform {
     transport: nodeTransport,
     inflateRaw,
     subtle: webcrypto.subtle as SubtleCrypto,
-    now: Date.now,
+    now: () => Date.now(),
     randomId: () => randomUUID(),
   };
+}
+
+/** Waits `ms` (vmcontext has no global timers; `node:timers` works there). */
+export function sleep(ms: number): Promise<void> {
+  return delay(ms);
+}
+
+/** Random bytes from the platform's WebCrypto. */
+export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
+  return webcrypto.getRandomValues(new Uint8Array(length));
 }
 
 /**

@@ -24,7 +24,12 @@ export interface PublicSealingJwk {
 export interface SealingKey {
   privateKey: CryptoKey;
   publicJwk: PublicSealingJwk;
+  /** An AES-GCM key derived from the private key (HKDF-SHA-256): for what the bot keeps for itself. */
+  storageKey: CryptoKey;
 }
+
+/** The HKDF `info` of the storage key: a new purpose gets a new label, never this key. */
+const STORAGE_KEY_INFO = 'shl-import bot storage v1';
 
 const NOT_CONFIGURED =
   'The bot has no usable key. An administrator should run "npm run keygen" and store the private key it prints as the project secret SHL_IMPORT_KEY.';
@@ -52,6 +57,7 @@ export async function importSealingKey(secret: string | undefined, subtle: Subtl
   }
   return {
     privateKey,
+    storageKey: await deriveStorageKey(subtle, d),
     publicJwk: {
       kty: 'EC',
       crv: 'P-256',
@@ -62,6 +68,21 @@ export async function importSealingKey(secret: string | undefined, subtle: Subtl
       alg: 'ECDH-ES',
     },
   };
+}
+
+async function deriveStorageKey(subtle: SubtleCrypto, d: string): Promise<CryptoKey> {
+  const secret = decodeBase64url(d);
+  if (!secret) {
+    throw new ShlError('not-configured', NOT_CONFIGURED);
+  }
+  const material = await subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
+  return subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encodeUtf8(STORAGE_KEY_INFO) },
+    material,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt']
+  );
 }
 
 interface SealHeader {

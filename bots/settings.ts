@@ -24,11 +24,19 @@ export interface BotSettings {
   kioskUnattended: boolean;
   /** A poll starts no new link after this long; the rest wait for the next run. */
   pollBudgetMs: number;
+  /** The largest request body the bot sends the server (under its `maxJsonSize`). */
+  maxRequestBytes: number;
+  /** The longest one import waits, in all, for the server's rate limit. */
+  maxRateWaitMs: number;
 }
 
 const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** Inside the 10 s a Medplum bot runs by default. */
 const DEFAULT_POLL_BUDGET_MS = 8000;
+/** Under Medplum's default `maxJsonSize` (1 MB), with room for the request's own framing. */
+const DEFAULT_MAX_REQUEST_BYTES = 900_000;
+/** Medplum's rate limit is per minute: 2,000 resources need about four minutes of it by default. */
+const DEFAULT_MAX_RATE_WAIT_MS = 10 * 60 * 1000;
 
 /** Secret names of the configurable limits. */
 export const LIMIT_SECRETS: Readonly<Record<string, keyof Limits>> = {
@@ -63,6 +71,8 @@ export function readSettings(secrets: Record<string, ProjectSetting> | undefined
     kioskUnattended:
       text('SHL_KIOSK_UNATTENDED')?.toLowerCase() === 'true' || secrets?.SHL_KIOSK_UNATTENDED?.valueBoolean === true,
     pollBudgetMs: positive(text('SHL_POLL_BUDGET_MS')) ?? DEFAULT_POLL_BUDGET_MS,
+    maxRequestBytes: positive(text('SHL_MAX_REQUEST_BYTES')) ?? DEFAULT_MAX_REQUEST_BYTES,
+    maxRateWaitMs: positive(text('SHL_MAX_RATE_WAIT_MS')) ?? DEFAULT_MAX_RATE_WAIT_MS,
   };
 }
 

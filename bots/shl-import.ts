@@ -18,13 +18,16 @@
  * returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
+import type { Resource } from '@medplum/fhirtypes';
 import type { BotRun } from './bot-run';
 import { startRun } from './bot-run';
 import { convertCcdaInput } from './ccda/convert';
-import type { BotOutput, ErrorBody } from './contract';
+import type { BotOutput, ErrorBody, ResolveOutput } from './contract';
 import { checkIn } from './import/check-in';
 import { pollFollowed, readPollTask, startFollowing } from './import/follow';
-import { importResources, readFollow, readImportRequest } from './import/import';
+import { importResources, jobOf } from './import/import';
+import { readFollow, readImportRequest } from './import/request';
+import { dropStaged, loadStaged, stageResult } from './import/staging';
 import { runtimeCcda } from './node-platform';
 import { openSealedLink } from './open-link';
 import { isShlError, ShlError } from './shl/errors';
@@ -36,7 +39,7 @@ const OPERATIONS = new Map<string, Operation>(
   Object.entries({
     'public-key': async (run) => ({ jwk: (await run.sealingKey()).publicJwk }),
 
-    resolve: (run, input) => openSealedLink(run, input),
+    resolve: async (run, input) => stage(run, await openSealedLink(run, input)),
 
     'check-in': async (run, input) =>
       checkIn(
@@ -48,8 +51,13 @@ const OPERATIONS = new Map<string, Operation>(
       ),
 
     import: async (run, input) => {
+      const form = readImportRequest(input);
       const follow = readFollow(input.follow);
-      const result = await importResources(run.medplum, readImportRequest(input), run.importSettings);
+      const staged = 'staged' in form ? await loadStaged(await run.staging(), form.staged) : undefined;
+      const result = await importResources(run.medplum, jobOf(form, staged), run.importSettings);
+      if ('staged' in form) {
+        await dropStaged(run.medplum, form.staged);
+      }
       if (!follow || !result.patient.reference.startsWith('Patient/')) {
         return result;
       }
@@ -67,8 +75,26 @@ const OPERATIONS = new Map<string, Operation>(
       return { ...result, following };
     },
 
-    'convert-ccda': (run, input) =>
-      Promise.resolve(convertCcdaInput(input, runtimeCcda(), run.settings.maxAttachmentBytes, run.platform.randomId)),
+    'convert-ccda': async (run, input) => {
+      if (input.staged === undefined) {
+        return convertCcdaInput(input, runtimeCcda(), run.settings.maxAttachmentBytes, run.platform.randomId);
+      }
+      // The staged form: the document and patient come from the staged result, and the results
+      // join it, so the pages never send health data back.
+      const deps = await run.staging();
+      const staged = await loadStaged(deps, input.staged);
+      const byKey = (key: unknown): Resource | undefined =>
+        staged.resources.find((r) => `${r.resourceType}/${r.id ?? ''}` === key);
+      const converted = convertCcdaInput(
+        { document: byKey(input.document), patient: byKey(staged.subject) },
+        runtimeCcda(),
+        run.settings.maxAttachmentBytes,
+        run.platform.randomId
+      );
+      const restaged = await stageResult(deps, { ...staged, resources: [...staged.resources, ...converted.resources] });
+      await dropStaged(run.medplum, input.staged as string);
+      return { ...converted, staged: restaged };
+    },
 
     poll: (run, input) =>
       pollFollowed(
@@ -97,6 +123,26 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
     return await operation(startRun(medplum, event), input);
   } catch (err) {
     return { error: toErrorBody(err) };
+  }
+}
+
+/**
+ * Keeps a resolve result for `import`, so the pages send back only its handle. Where the user
+ * may not create Binaries, the pages send the reviewed resources instead (the direct form).
+ */
+async function stage(run: BotRun, resolved: ResolveOutput): Promise<ResolveOutput> {
+  if (resolved.resources.length === 0) {
+    return resolved;
+  }
+  try {
+    const staged = await stageResult(await run.staging(), {
+      source: resolved.source,
+      resources: resolved.resources,
+      ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
+    });
+    return { ...resolved, staged };
+  } catch {
+    return resolved;
   }
 }
 

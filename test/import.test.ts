@@ -5,7 +5,6 @@
  */
 import type {
   Binary,
-  Bundle,
   DiagnosticReport,
   DocumentReference,
   Observation,
@@ -13,43 +12,15 @@ import type {
   Provenance,
   Resource,
 } from '@medplum/fhirtypes';
-import type { MockClient } from '@medplum/mock';
 import { forbidden } from '@medplum/core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ImportOutput, ResolveOutput } from '../bots/contract';
+import { describe, expect, test } from 'vitest';
 import { ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../bots/fhir/systems';
-import type { BotHarness } from './support/bot';
-import { createBotHarness, errorCode, ok } from './support/bot';
+import { errorCode, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
-import { createFhirServer } from '../local/fhir-server';
-import { decodeShlinkPayload, ShlSender } from '../local/shl-sender';
+import { aboutP, checkReferentialIntegrity, resolveBundle, runImport, setup, useSender } from './support/imports';
+import { decodeShlinkPayload } from '../local/shl-sender';
 
-let sender: ShlSender;
-
-beforeAll(async () => {
-  sender = await ShlSender.start();
-});
-
-afterAll(async () => {
-  await sender.close();
-});
-
-async function setup(extraSecrets: Record<string, string> = {}): Promise<{ medplum: MockClient; bot: BotHarness }> {
-  const medplum = createFhirServer();
-  const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host, ...extraSecrets }, medplum);
-  return { medplum, bot };
-}
-
-/** A collection Bundle of the incoming Patient `p` and resources about them. */
-function aboutP(...resources: Resource[]): Bundle {
-  return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: [{ resourceType: 'Patient', id: 'p', name: [{ family: 'Doe' }] } as Resource, ...resources].map(
-      (resource) => ({ resource })
-    ),
-  };
-}
+const sender = useSender();
 
 const asthma: Resource = {
   resourceType: 'Condition',
@@ -65,46 +36,10 @@ const finding: Resource = {
   subject: { reference: 'Patient/p' },
 };
 
-async function resolveBundle(bot: BotHarness, bundle: Bundle | Resource): Promise<ResolveOutput> {
-  const link = await sender.createLink({
-    files: [{ content: JSON.stringify(bundle), contentType: 'application/fhir+json' }],
-    label: 'Visit summary',
-  });
-  return ok(await bot.resolve(link.shl));
-}
-
-async function runImport(
-  bot: BotHarness,
-  resolved: ResolveOutput,
-  patient: unknown,
-  resources = resolved.resources
-): Promise<ImportOutput> {
-  const output = await bot.run({ operation: 'import', source: resolved.source, resources, patient });
-  if ('error' in output) {
-    throw new Error(`${output.error.code}: ${output.error.message}`);
-  }
-  return output as ImportOutput;
-}
-
-/** Every literal reference in every created resource points at a resource on the server. */
-async function checkReferentialIntegrity(medplum: MockClient, created: string[]): Promise<number> {
-  let checked = 0;
-  for (const reference of created) {
-    const resource = await medplum.readReference({ reference });
-    const refs = JSON.stringify(resource).match(/"reference":"[^"#][^"]*"/g) ?? [];
-    for (const ref of refs) {
-      const target = ref.slice(13, -1);
-      await expect(medplum.readReference({ reference: target })).resolves.toBeDefined();
-      checked++;
-    }
-  }
-  return checked;
-}
-
 describe('import', () => {
   test('IPS fixture end to end into a new patient: every reference intact on the server', async () => {
-    const { medplum, bot } = await setup();
-    const link = sender.serveDirectFile(
+    const { medplum, bot } = await setup(sender());
+    const link = sender().serveDirectFile(
       readFixture('ips-example/enc.txt'),
       decodeShlinkPayload(readFixture('ips-example/shl.txt'))
     );
@@ -128,7 +63,7 @@ describe('import', () => {
     expect(provenance.entity?.[0]?.what.identifier?.value).toBe(resolved.source.linkId);
     expect(provenance.agent.map((a) => a.who.reference ?? a.who.display)).toEqual([
       'Practitioner/front-desk-1',
-      `Demo SHL for IPS_IG-bundle-01 (${sender.origin})`,
+      `Demo SHL for IPS_IG-bundle-01 (${sender().origin})`,
     ]);
     expect(JSON.stringify(provenance)).not.toContain(link.key);
 
@@ -140,7 +75,7 @@ describe('import', () => {
   });
 
   test('an existing patient found by the matcher; overlapping content from another link is not duplicated', async () => {
-    const { medplum, bot } = await setup();
+    const { medplum, bot } = await setup(sender());
     const stored = await medplum.createResource<Patient>({
       resourceType: 'Patient',
       name: [{ family: 'Argonaut', given: ['Jessica'] }],
@@ -163,7 +98,7 @@ describe('import', () => {
       birthDate: '1985-03-15',
       telecom: [{ system: 'phone', value: '555.234.5678' }],
     };
-    const first = await resolveBundle(bot, {
+    const first = await resolveBundle(sender(), bot, {
       resourceType: 'Bundle',
       type: 'collection',
       entry: [incoming, glucose('g1', '2026-01-01T08:00:00Z'), glucose('g2', '2026-01-01T08:05:00Z')].map(
@@ -175,7 +110,7 @@ describe('import', () => {
     expect(one.created).toHaveLength(2);
     expect(one.created).not.toContain(`Patient/${stored.id}`);
 
-    const second = await resolveBundle(bot, {
+    const second = await resolveBundle(sender(), bot, {
       resourceType: 'Bundle',
       type: 'collection',
       entry: [incoming, glucose('x1', '2026-01-01T08:05:00Z'), glucose('x2', '2026-01-01T08:10:00Z')].map(
@@ -189,8 +124,8 @@ describe('import', () => {
   });
 
   test('CARIN card: the beneficiary is the patient; the subscriber is not created and keeps only a display', async () => {
-    const { medplum, bot } = await setup();
-    const link = sender.serveDirectFile(
+    const { medplum, bot } = await setup(sender());
+    const link = sender().serveDirectFile(
       readFixture('shc-carin-example/jws.txt'),
       decodeShlinkPayload(readFixture('shc-carin-example/shl.txt'))
     );
@@ -207,8 +142,8 @@ describe('import', () => {
   });
 
   test('a deselected resource that others reference: the link becomes display text, with a warning', async () => {
-    const { medplum, bot } = await setup();
-    const resolved = await resolveBundle(bot, {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, {
       resourceType: 'Bundle',
       type: 'collection',
       entry: [
@@ -244,8 +179,8 @@ describe('import', () => {
   });
 
   test('injected Bot, AccessPolicy, Subscription and ProjectMembership are skipped with a reason', async () => {
-    const { medplum, bot } = await setup();
-    const resolved = await resolveBundle(bot, {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, {
       resourceType: 'Bundle',
       type: 'collection',
       entry: [
@@ -296,7 +231,7 @@ describe('import', () => {
   });
 
   test('an Endpoint offered by the link is imported tied to the patient, and never followed', async () => {
-    const { medplum, bot } = await setup();
+    const { medplum, bot } = await setup(sender());
     const endpoint: Resource = {
       resourceType: 'Endpoint',
       id: 'e',
@@ -305,7 +240,7 @@ describe('import', () => {
       payloadType: [{ text: 'web page' }],
       address: 'https://sender.example/visit',
     };
-    const resolved = await resolveBundle(bot, aboutP(endpoint));
+    const resolved = await resolveBundle(sender(), bot, aboutP(endpoint));
     const result = await runImport(bot, resolved, { create: resolved.patient });
     const stored = (await medplum.searchResources('Endpoint', {}))[0];
     expect(stored?.address).toBe('https://sender.example/visit');
@@ -315,17 +250,17 @@ describe('import', () => {
   });
 
   test('SHL_IMPORT_TYPES narrows what is imported', async () => {
-    const { bot } = await setup({ SHL_IMPORT_TYPES: 'Condition, Bot' });
-    const resolved = await resolveBundle(bot, aboutP(asthma, finding, { resourceType: 'Bot', id: 'b' }));
+    const { bot } = await setup(sender(), { SHL_IMPORT_TYPES: 'Condition, Bot' });
+    const resolved = await resolveBundle(sender(), bot, aboutP(asthma, finding, { resourceType: 'Bot', id: 'b' }));
     const result = await runImport(bot, resolved, { create: resolved.patient });
     expect(result.created.map((r) => r.split('/')[0]).sort()).toEqual(['Condition', 'Patient']);
     expect(result.skipped.map((s) => s.resourceType).sort()).toEqual(['Bot', 'Observation']);
   });
 
   test('a PDF DocumentReference becomes a Binary the document points at', async () => {
-    const { medplum, bot } = await setup();
+    const { medplum, bot } = await setup(sender());
     const pdf = Buffer.from('%PDF-1.4 patient story').toString('base64');
-    const resolved = await resolveBundle(bot, {
+    const resolved = await resolveBundle(sender(), bot, {
       resourceType: 'Bundle',
       type: 'collection',
       entry: [
@@ -354,8 +289,12 @@ describe('import', () => {
   });
 
   test('bad input is invalid-input and creates nothing', async () => {
-    const { medplum, bot } = await setup();
-    const resolved = await resolveBundle(bot, { resourceType: 'Patient', id: 'p', name: [{ family: 'Doe' }] });
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, {
+      resourceType: 'Patient',
+      id: 'p',
+      name: [{ family: 'Doe' }],
+    });
     const codes = [
       await bot.run({
         operation: 'import',
@@ -392,29 +331,23 @@ describe('import', () => {
     expect(await medplum.searchResources('Patient', {})).toHaveLength(0);
   });
 
-  test('entries the server refuses are reported, and what was created is listed exactly', async () => {
-    const { medplum, bot } = await setup();
+  test('an entry the server refuses undoes the whole import: nothing is left, and the answer says why', async () => {
+    const { medplum, bot } = await setup(sender());
     // The user's access policy (here: a route) refuses to create Observations.
     medplum.router.add('POST', 'Observation', () => Promise.resolve([forbidden]));
-    const resolved = await resolveBundle(bot, aboutP(asthma, finding));
+    const resolved = await resolveBundle(sender(), bot, aboutP(asthma, finding));
     const output = await bot.run({
       operation: 'import',
       source: resolved.source,
       resources: resolved.resources,
       patient: { create: resolved.patient },
     });
-    if ('error' in output) {
-      // A server with atomic transactions refuses the whole import.
-      expect(output.error.code).toBe('invalid-input');
-      expect(await medplum.searchResources('Condition', {})).toHaveLength(0);
-    } else {
-      const result = output as ImportOutput;
-      expect(result.warnings.join(' ')).toMatch(/did not accept 1 item: Observation\/o/);
-      const onServer = [
-        ...(await medplum.searchResources('Condition', {})),
-        ...(await medplum.searchResources('Patient', {})),
-      ];
-      expect(result.created.sort()).toEqual(onServer.map((r) => `${r.resourceType}/${r.id}`).sort());
+    expect(output).toMatchObject({
+      error: { code: 'invalid-input', message: expect.stringMatching(/refused the import.*nothing was imported/) },
+    });
+    expect(output).not.toHaveProperty('error.left');
+    for (const type of ['Condition', 'Patient', 'Provenance'] as const) {
+      expect(await medplum.searchResources(type, {})).toHaveLength(0);
     }
   });
 });

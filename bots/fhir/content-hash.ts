@@ -12,6 +12,11 @@ export function contentHash(resource: Resource): string {
   const text = JSON.stringify(resource, (key, value: unknown) =>
     key === 'reference' || key === 'meta' ? undefined : value
   );
+  return textHash(text);
+}
+
+/** The same 106-bit hash of any text. */
+export function textHash(text: string): string {
   return cyrb53(text, 1).toString(36) + cyrb53(text, 2).toString(36);
 }
 

@@ -1,18 +1,30 @@
 /**
- * The bot's `import` operation: files reviewed resources under the chosen (or a new) Patient in
- * one transaction, reports what was created and what was already there, and records a
+ * The bot's `import` operation: files reviewed resources under the chosen (or a new) Patient,
+ * all or nothing, reports what was created and what was already there, and records a
  * Provenance of the link. Meant to run as the calling user (`runAsUser`), so the user's access
- * policy decides what may be read and created.
+ * policy decides what may be read and created. The phases:
+ *
+ * 1. the patient: an existing Patient the user may read, or a new one from demographics;
+ * 2. the plan (`plan.ts`): what to create, references rewritten, attachments taken out;
+ * 3. what the server already holds (`existing.ts`), in batched searches;
+ * 4. the writes (`write.ts`), under the server's size and rate limits; on a refusal what was
+ *    created is deleted again, and the answer says what, if anything, still stands.
  */
 import type { MedplumClient } from '@medplum/core';
-import { getReferenceString, normalizeErrorString } from '@medplum/core';
-import type { Bundle, Patient, Provenance, ProvenanceAgent, Reference, Resource } from '@medplum/fhirtypes';
+import type { Reference, Resource } from '@medplum/fhirtypes';
 import type { ImportOutput, ImportSource } from '../contract';
 import { chooseSubject } from '../fhir/subject';
-import { LINK_ID_SYSTEM, URL_SYSTEM } from '../fhir/systems';
-import { ShlError } from '../shl/errors';
-import type { ImportTarget } from './transaction';
-import { planImport } from './transaction';
+import { isShlError, ShlError } from '../shl/errors';
+import type { Found } from './existing';
+import { findChartHolding, findExisting } from './existing';
+import type { ImportTarget, PlannedItem } from './plan';
+import { planImport } from './plan';
+import { provenanceFor } from './provenance';
+import type { Waiting } from './server-calls';
+import { RateLimitBudget } from './server-calls';
+import type { StagedResult } from './staging';
+import type { ImportRequestForm } from './request';
+import { undoCreates, WriteRefused, writeItems } from './write';
 
 /** An import to run: the reviewed resources, where they come from and whose chart they go to. */
 export interface ImportJob {
@@ -23,221 +35,132 @@ export interface ImportJob {
   subject?: string;
 }
 
-export interface ImportSettings {
+export interface ImportSettings extends Waiting {
   allowedTypes: ReadonlySet<string>;
   randomUUID: () => string;
   maxAttachmentBytes: number;
   /** Who runs the import (the bot event's requester), when known. */
   requester?: Reference;
-  now: () => number;
+  /** The largest request body the server takes (its `maxJsonSize`). */
+  maxRequestBytes: number;
+  /** Told how many items are written so far, of how many. */
+  onProgress?: (written: number, total: number) => void;
 }
 
-/** Most resources one import takes. */
-export const MAX_IMPORT_RESOURCES = 20_000;
+/** Most entries in one transaction Bundle. */
+const MAX_BUNDLE_ENTRIES = 500;
 
-/** Reads and checks the operation's input. Throws `invalid-input`. */
-export function readImportRequest(input: Record<string, unknown>): ImportJob {
-  const { source, resources, patient, subject } = input;
-  const s = source as Partial<ImportSource> | undefined;
-  if (
-    typeof s !== 'object' ||
-    typeof s.linkId !== 'string' ||
-    !/^[0-9a-f]{64}$/.test(s.linkId) ||
-    typeof s.origin !== 'string'
-  ) {
-    throw invalid('"source" must be the source object that resolve returned.');
-  }
-  if (!Array.isArray(resources) || resources.length > MAX_IMPORT_RESOURCES) {
-    throw invalid(`"resources" must be a list of at most ${MAX_IMPORT_RESOURCES} resources from resolve.`);
-  }
-  for (const resource of resources as unknown[]) {
-    const r = resource as { resourceType?: unknown; id?: unknown } | null;
-    if (
-      typeof r !== 'object' ||
-      r === null ||
-      typeof r.resourceType !== 'string' ||
-      (r.id !== undefined && typeof r.id !== 'string')
-    ) {
-      throw invalid('Every item of "resources" must be a FHIR resource with a resourceType.');
+/** The job a request describes: the staged result's selection, or the resources sent. */
+export function jobOf(form: ImportRequestForm, staged?: StagedResult): ImportJob {
+  const target = form.patient;
+  if ('staged' in form) {
+    if (!staged) {
+      throw new ShlError('invalid-input', '"staged" must be the handle that resolve returned.');
     }
+    const subject = form.subject ?? staged.subject;
+    const wanted = new Set([...form.select, ...(subject ? [subject] : [])]);
+    const resources = staged.resources.filter((r) => wanted.has(`${r.resourceType}/${r.id ?? ''}`));
+    return { source: staged.source, resources, target, ...(subject && { subject }) };
   }
-  const p = patient as { reference?: unknown; create?: unknown } | undefined;
-  let target: ImportTarget;
-  if (typeof p?.reference === 'string' && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(p.reference)) {
-    target = { reference: p.reference };
-  } else if (typeof p?.create === 'object' && p.create !== null && (p.create as Resource).resourceType === 'Patient') {
-    target = { create: p.create as Patient };
-  } else {
-    throw invalid('"patient" must be {"reference": "Patient/<id>"} or {"create": <Patient>}.');
-  }
-  if (subject !== undefined && (typeof subject !== 'string' || !subject.startsWith('Patient/'))) {
-    throw invalid('"subject" must name the incoming Patient as "Patient/<id>".');
-  }
-  return {
-    source: { label: typeof s.label === 'string' ? s.label : undefined, origin: s.origin, linkId: s.linkId },
-    resources: resources as Resource[],
-    target,
-    ...(subject !== undefined && { subject }),
-  };
-}
-
-/** `import`'s optional `follow`: keep following the link (sealed, as resolve received it). */
-export function readFollow(value: unknown): { sealed: string; auto: boolean } | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const { sealed, auto } = (typeof value === 'object' && value !== null ? value : {}) as {
-    sealed?: unknown;
-    auto?: unknown;
-  };
-  if (typeof sealed !== 'string') {
-    throw invalid('"follow" must hold the sealed link: {"sealed": "…", "auto": false}.');
-  }
-  return { sealed, auto: auto === true };
+  return { source: form.source, resources: form.resources, target, ...(form.subject && { subject: form.subject }) };
 }
 
 /** Runs an import. */
 export async function importResources(
   medplum: MedplumClient,
-  request: ImportJob,
+  job: ImportJob,
   settings: ImportSettings
 ): Promise<ImportOutput> {
-  const { target } = request;
+  const { target } = job;
   if ('reference' in target) {
     await checkPatientExists(medplum, target.reference);
   }
-  const subject = request.subject ?? subjectOf(request.resources);
-  if (request.subject && !request.resources.some((r) => getReferenceString(r) === request.subject)) {
-    throw invalid(`"subject" ${request.subject} is not among the resources.`);
+  if (job.subject && !job.resources.some((r) => `${r.resourceType}/${r.id ?? ''}` === job.subject)) {
+    throw invalid(`"subject" ${job.subject} is not among the resources.`);
   }
   const plan = planImport({
-    resources: request.resources,
-    subject,
+    resources: job.resources,
+    subject: job.subject ?? subjectOf(job.resources),
     target,
     allowedTypes: settings.allowedTypes,
     randomUUID: settings.randomUUID,
     maxAttachmentBytes: settings.maxAttachmentBytes,
+    serverOrigin: originOf(medplum),
   });
-  const warnings = [...plan.warnings];
-  if (plan.entries.length === 0) {
-    return {
-      patient: { reference: targetReference(target) },
-      created: [],
-      existing: [],
-      skipped: plan.skipped,
-      warnings,
-    };
+  const budget = new RateLimitBudget(settings);
+  if ('create' in target && target.confirmNew !== true) {
+    const holder = await findChartHolding(medplum, plan.items, budget);
+    if (holder) {
+      throw new ShlError(
+        'invalid-input',
+        `Most of this content is already in the chart of an existing patient (${holder}): import into that patient instead. If this really is another person, confirm creating a new patient.`,
+        { existingPatient: holder }
+      );
+    }
   }
+  const found = await findExisting(medplum, plan.items, 'reference' in target ? target.reference : undefined, budget);
+  const items = withoutUnneededFiles(plan.items, found);
+  const existing = [...new Set([...found.values()].map((f: Found) => f.reference))];
 
-  let response: Bundle;
+  let written;
   try {
-    response = await medplum.executeBatch(plan.bundle);
-  } catch (err) {
-    throw invalid(`The server refused the import, so nothing was imported: ${describeServerError(err)}`);
-  }
-
-  const created: string[] = [];
-  const existing: string[] = [];
-  const failed: string[] = [];
-  let patientReference = 'reference' in target ? target.reference : '';
-  plan.entries.forEach((planned, index) => {
-    const result = response.entry?.[index]?.response;
-    const status = result?.status ?? '';
-    const location = result?.location ? result.location.split('/_history/')[0] : undefined;
-    const label =
-      planned.kind === 'resource' ? planned.key : planned.kind === 'patient' ? 'the new patient' : 'an attached file';
-    if (!status.startsWith('2') || !location) {
-      failed.push(`${label} (${status || 'no answer'})`);
-      return;
-    }
-    if (planned.kind === 'patient') {
-      patientReference = location;
-    }
-    (status.startsWith('201') ? created : existing).push(location);
-  });
-  if (failed.length > 0) {
-    warnings.push(
-      `The server did not accept ${failed.length} item${failed.length === 1 ? '' : 's'}: ${failed.slice(0, 10).join(', ')}${failed.length > 10 ? ', …' : ''}. Everything listed as created was created.`
+    written = await writeItems(
+      medplum,
+      items,
+      plan.patientRef,
+      new Map([...found].map(([urn, f]) => [urn, f.reference])),
+      (created, patient) => provenanceFor(job.source, [...new Set([...created, patient])], settings),
+      {
+        maxRequestBytes: settings.maxRequestBytes,
+        maxEntries: MAX_BUNDLE_ENTRIES,
+        budget,
+        ...(settings.onProgress && { onProgress: settings.onProgress }),
+      }
     );
+  } catch (err) {
+    if (!(err instanceof WriteRefused)) {
+      throw err;
+    }
+    throw await refusal(medplum, err, budget);
   }
-  if (!patientReference) {
-    throw invalid(`The new patient could not be created, so nothing else was linked to them. ${warnings.join(' ')}`);
-  }
-
-  const output: ImportOutput = {
-    patient: { reference: patientReference },
-    created,
+  const patientRef = 'reference' in target ? target.reference : (written.refs.get(plan.patientRef) ?? '');
+  return {
+    patient: { reference: patientRef },
+    created: written.created,
     existing,
     skipped: plan.skipped,
-    warnings,
+    ...(written.provenance && { provenance: written.provenance }),
+    warnings: plan.warnings,
   };
-  if (created.length > 0) {
-    try {
-      const provenance = await medplum.createResource(
-        provenanceFor(request.source, [...new Set([...created, patientReference])], settings)
-      );
-      output.provenance = `Provenance/${provenance.id}`;
-    } catch (err) {
-      warnings.push(
-        `The import was filed, but its provenance record could not be written: ${describeServerError(err)}`
-      );
-    }
+}
+
+/** Binaries only existing resources needed are not uploaded again. */
+function withoutUnneededFiles(items: PlannedItem[], found: ReadonlyMap<string, Found>): PlannedItem[] {
+  const needed = new Set(items.filter((i) => i.kind !== 'binary' && !found.has(i.urn)).flatMap((i) => i.needs));
+  return items.filter((item) => item.kind !== 'binary' || needed.has(item.urn));
+}
+
+/** Undoes what a refused import created; the error says why, and what (if anything) stands. */
+async function refusal(medplum: MedplumClient, err: WriteRefused, budget: RateLimitBudget): Promise<ShlError> {
+  const left = err.created.length > 0 ? await undoCreates(medplum, err.created, budget) : [];
+  const cause = isShlError(err.cause) ? err.cause : undefined;
+  if (left.length === 0) {
+    return new ShlError(
+      cause?.code ?? 'invalid-input',
+      `The server refused the import (${err.reason}), so nothing was imported. Check the items and your access, then try again.`,
+      cause?.retryAfter === undefined ? {} : { retryAfter: cause.retryAfter }
+    );
   }
-  return output;
+  return new ShlError(
+    'invalid-input',
+    `The server refused part of the import (${err.reason}). ${left.length} item${left.length === 1 ? '' : 's'} it had already created could not be removed again and remain${left.length === 1 ? 's' : ''}: ${left.slice(0, 20).join(', ')}${left.length > 20 ? ', …' : ''}. Ask an administrator to remove ${left.length === 1 ? 'it' : 'them'}.`,
+    { left }
+  );
 }
-
-/** The Provenance of an import: what it created, who ran it, and which link it came from. */
-export function provenanceFor(
-  source: ImportSource,
-  targets: string[],
-  settings: Pick<ImportSettings, 'requester' | 'now'>
-): Provenance {
-  const participant = 'http://terminology.hl7.org/CodeSystem/provenance-participant-type';
-  const sender = source.label ? `${source.label} (${source.origin})` : source.origin;
-  return {
-    resourceType: 'Provenance',
-    target: targets.map((reference) => ({ reference })),
-    recorded: new Date(settings.now()).toISOString(),
-    activity: { text: 'Imported from a SMART Health Link' },
-    agent: [
-      ...(settings.requester
-        ? [
-            {
-              type: { coding: [{ system: participant, code: 'enterer', display: 'Enterer' }] },
-              who: agentReference(settings.requester),
-            },
-          ]
-        : []),
-      {
-        type: { coding: [{ system: participant, code: 'informant', display: 'Informant' }] },
-        who: { display: sender, identifier: { system: URL_SYSTEM, value: source.origin } },
-      },
-    ],
-    entity: [
-      {
-        role: 'source',
-        what: {
-          identifier: { system: LINK_ID_SYSTEM, value: source.linkId },
-          display: source.label ?? 'SMART Health Link',
-        },
-      },
-    ],
-  };
-}
-
-/** A Provenance agent may only name people, devices and organizations; others keep a display. */
-function agentReference(requester: Reference): ProvenanceAgent['who'] {
-  const type = requester.reference?.split('/')[0] ?? '';
-  return AGENT_TYPES.has(type)
-    ? (requester as ProvenanceAgent['who'])
-    : { display: requester.display ?? requester.reference ?? 'Unknown user' };
-}
-
-const AGENT_TYPES = new Set(['Practitioner', 'PractitionerRole', 'RelatedPerson', 'Patient', 'Device', 'Organization']);
 
 async function checkPatientExists(medplum: MedplumClient, reference: string): Promise<void> {
   try {
-    await medplum.readReference<Patient>({ reference });
+    await medplum.readResource('Patient', reference.slice('Patient/'.length));
   } catch {
     throw invalid(`${reference} does not exist, or you may not see it. Choose another patient or create one.`);
   }
@@ -248,12 +171,12 @@ function subjectOf(resources: Resource[]): string | undefined {
   return patient?.id ? `Patient/${patient.id}` : undefined;
 }
 
-function targetReference(target: ImportTarget): string {
-  return 'reference' in target ? target.reference : 'Patient/(not created)';
-}
-
-function describeServerError(err: unknown): string {
-  return normalizeErrorString(err).slice(0, 300);
+function originOf(medplum: MedplumClient): string | undefined {
+  try {
+    return new URL(medplum.getBaseUrl()).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function invalid(message: string): ShlError {

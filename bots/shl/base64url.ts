@@ -85,6 +85,12 @@ export function encodeBase64url(bytes: Uint8Array): string {
   return out;
 }
 
+/** Encodes bytes as standard base64 with padding (FHIR `base64Binary`). */
+export function encodeBase64(bytes: Uint8Array): string {
+  const url = encodeBase64url(bytes);
+  return url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (url.length % 4)) % 4);
+}
+
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 

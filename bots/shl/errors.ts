@@ -20,12 +20,18 @@ export type ShlErrorCode =
 export interface ShlErrorDetails {
   remainingAttempts?: number;
   retryAfter?: number;
+  /** What a failed import created and could not remove again (`Type/id`). */
+  left?: string[];
+  /** The existing patient whose chart already holds what an import would create anew. */
+  existingPatient?: string;
 }
 
 export class ShlError extends Error {
   readonly code: ShlErrorCode;
   readonly remainingAttempts?: number;
   readonly retryAfter?: number;
+  readonly left?: string[];
+  readonly existingPatient?: string;
 
   constructor(code: ShlErrorCode, message: string, details: ShlErrorDetails = {}) {
     super(message);
@@ -37,15 +43,23 @@ export class ShlError extends Error {
     if (details.retryAfter !== undefined) {
       this.retryAfter = details.retryAfter;
     }
+    if (details.left !== undefined) {
+      this.left = details.left;
+    }
+    if (details.existingPatient !== undefined) {
+      this.existingPatient = details.existingPatient;
+    }
   }
 
   /** The contract's `{ error: {...} }` body. */
-  toJSON(): { code: ShlErrorCode; message: string; remainingAttempts?: number; retryAfter?: number } {
+  toJSON(): { code: ShlErrorCode; message: string } & ShlErrorDetails {
     return {
       code: this.code,
       message: this.message,
       ...(this.remainingAttempts !== undefined && { remainingAttempts: this.remainingAttempts }),
       ...(this.retryAfter !== undefined && { retryAfter: this.retryAfter }),
+      ...(this.left !== undefined && { left: this.left }),
+      ...(this.existingPatient !== undefined && { existingPatient: this.existingPatient }),
     };
   }
 }

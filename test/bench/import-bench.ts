@@ -1,13 +1,13 @@
 /**
- * Building the import transaction for 10,000 resources: ours (planImport: reference rewriting
- * by walking, conditional creates, tags) against @medplum/core's convertToTransactionBundle on
+ * Planning the import of 10,000 resources: ours (planImport: reference rewriting by walking,
+ * dedupe keys, tags) against @medplum/core's convertToTransactionBundle on
  * the same input, alternating; each run gets a freshly parsed copy of the input.
  */
 import { convertToTransactionBundle } from '@medplum/core';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { PATIENT_DATA_TYPES } from '../../bots/import/patient-data-types';
-import { planImport } from '../../bots/import/transaction';
+import { planImport } from '../../bots/import/plan';
 import { observationBundle } from './fixtures';
 import { alternate } from './measure';
 
@@ -32,7 +32,7 @@ export async function benchTransaction(rounds: number): Promise<{ ours: number; 
           allowedTypes: PATIENT_DATA_TYPES,
           randomUUID,
           maxAttachmentBytes: 10 * 1024 * 1024,
-        }).bundle.entry?.length,
+        }).items.length,
       theirs: () =>
         convertToTransactionBundle({
           resourceType: 'Bundle',

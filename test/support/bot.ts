@@ -3,7 +3,7 @@
  * pattern of invoking `handler(medplum, event)` directly.
  */
 import type { MedplumClient } from '@medplum/core';
-import type { ProjectSetting } from '@medplum/fhirtypes';
+import type { Practitioner, ProjectSetting, Reference } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/contract';
 import { handler } from '../../bots/shl-import';
@@ -12,8 +12,8 @@ import { generateSealingSecret, sealForBot } from './seal';
 export interface BotHarness {
   medplum: MedplumClient;
   secrets: Record<string, ProjectSetting>;
-  /** Runs the bot with raw input. */
-  run(input: unknown): Promise<BotOutput>;
+  /** Runs the bot with raw input, as the front-desk user unless another requester is given. */
+  run(input: unknown, requester?: Reference<Practitioner>): Promise<BotOutput>;
   /** Seals `shl` (and `passcode`) to the bot's public key and resolves it. */
   resolve(shl: string, options?: { passcode?: string; recipient?: string }): Promise<ResolveOutput | ErrorOutput>;
   publicKey(): Promise<PublicKeyOutput['jwk']>;
@@ -31,13 +31,16 @@ export async function createBotHarness(
   })) {
     secrets[name] = { name, valueString };
   }
-  const run = (input: unknown): Promise<BotOutput> =>
+  const run = (
+    input: unknown,
+    requester: Reference<Practitioner> = { reference: 'Practitioner/front-desk-1', display: 'Front Desk' }
+  ): Promise<BotOutput> =>
     handler(medplum, {
       bot: { reference: 'Bot/shl-import' },
       contentType: 'application/json',
       input,
       secrets,
-      requester: { reference: 'Practitioner/front-desk-1', display: 'Front Desk' },
+      requester,
     });
   const publicKey = async (): Promise<PublicKeyOutput['jwk']> => {
     const output = await run({ operation: 'public-key' });

@@ -1,0 +1,272 @@
+/**
+ * `import` within a real server's rules, on Medplum's in-memory FHIR server: staged input that
+ * stays small, requests under the body limit, all or nothing, the rate limit's 429s waited out
+ * without duplicates, and no second patient for content already in a chart. (The same rules on
+ * the real server: `npm run test:server`.)
+ */
+import { created, OperationOutcomeError, tooManyRequests } from '@medplum/core';
+import type {
+  Binary,
+  Bundle,
+  DiagnosticReport,
+  Observation,
+  OperationOutcome,
+  Provenance,
+  Resource,
+} from '@medplum/fhirtypes';
+import { describe, expect, test, vi } from 'vitest';
+import type { ResolveOutput } from '../bots/contract';
+import { errorCode } from './support/bot';
+import {
+  aboutP,
+  checkReferentialIntegrity,
+  importOk,
+  resolveBundle,
+  runImport,
+  setup,
+  useSender,
+} from './support/imports';
+
+const sender = useSender();
+
+/** The rate limiter's 429, with how long it asks to wait. */
+function rateLimited(msBeforeNext: number): OperationOutcome {
+  const outcome = structuredClone(tooManyRequests);
+  (outcome.issue[0] as { diagnostics?: string }).diagnostics = JSON.stringify({ msBeforeNext });
+  return outcome;
+}
+
+function observation(id: string, minute: number): Observation {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
+    subject: { reference: 'Patient/p' },
+    effectiveDateTime: new Date(Date.UTC(2026, 0, 1, 8, minute)).toISOString(),
+    valueQuantity: { value: 90 + (minute % 40), unit: 'mg/dL' },
+    note: [{ text: 'x'.repeat(300) }],
+  };
+}
+
+/** A link of `count` glucose readings and a report naming them all. */
+function readings(count: number): Bundle {
+  const results = Array.from({ length: count }, (_, i) => observation(`o${i}`, i));
+  const report: DiagnosticReport = {
+    resourceType: 'DiagnosticReport',
+    id: 'report',
+    status: 'final',
+    code: { text: 'Glucose diary' },
+    subject: { reference: 'Patient/p' },
+    result: results.map((r) => ({ reference: `Observation/${r.id ?? ''}` })),
+  };
+  return aboutP(...results, report);
+}
+
+function keysOf(resolved: ResolveOutput, type: string): string[] {
+  return resolved.resources.filter((r) => r.resourceType === type).map((r) => `${r.resourceType}/${r.id ?? ''}`);
+}
+
+describe('staged import', () => {
+  test('resolve keeps its result sealed for the bot; import takes the handle and a selection, once', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(
+      sender(),
+      bot,
+      aboutP(
+        { resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p' }, code: { text: 'Asthma' } },
+        { resourceType: 'Condition', id: 'c2', subject: { reference: 'Patient/p' }, code: { text: 'Hay fever' } }
+      )
+    );
+    expect(resolved.staged).toMatch(/^Binary\//);
+    // What the server keeps is ciphertext: no health data, no names.
+    const stored = await medplum.readReference<Binary>({ reference: resolved.staged ?? '' });
+    const kept = Buffer.from(stored.data ?? '', 'base64').toString('latin1');
+    expect(kept).not.toMatch(/Asthma|Hay fever|Doe/);
+
+    const input = {
+      operation: 'import',
+      staged: resolved.staged,
+      select: ['Condition/c2'],
+      patient: { create: resolved.patient },
+    };
+    const result = importOk(await bot.run(input));
+    expect(result.created.map((r) => r.split('/')[0]).sort()).toEqual(['Condition', 'Patient']);
+    const conditions = await medplum.searchResources('Condition', {});
+    expect(conditions.map((c) => c.code?.text)).toEqual(['Hay fever']);
+    // Deleted once imported: the handle does not work twice.
+    expect(errorCode(await bot.run(input))).toBe('invalid-input');
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(1);
+  });
+
+  test('a staged result is bound to the user who resolved it, and expires after 24 hours', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, aboutP());
+    const input = { operation: 'import', staged: resolved.staged, select: [], patient: { create: resolved.patient } };
+    const other = await bot.run(input, { reference: 'Practitioner/someone-else' });
+    expect(other).toMatchObject({ error: { code: 'invalid-input', message: expect.stringMatching(/another user/) } });
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 24 * 60 * 60 * 1000 + 1000);
+    try {
+      expect(await bot.run(input)).toMatchObject({ error: { message: expect.stringMatching(/expired/) } });
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(0);
+  });
+
+  test('converting a C-CDA from a staged result takes only a Type/id: one not in the result is refused', async () => {
+    const { bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, aboutP());
+    const output = await bot.run({
+      operation: 'convert-ccda',
+      staged: resolved.staged,
+      document: 'DocumentReference/none',
+    });
+    expect(output).toMatchObject({ error: { code: 'invalid-input', message: expect.stringMatching(/C-CDA/) } });
+  });
+});
+
+describe('writes within the server limits', () => {
+  test('an import larger than one request goes in ordered transactions: references intact, one Provenance', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
+    const resolved = await resolveBundle(sender(), bot, readings(120));
+    const batches = vi.spyOn(medplum, 'executeBatch');
+    const result = importOk(
+      await bot.run({
+        operation: 'import',
+        staged: resolved.staged,
+        select: [...keysOf(resolved, 'Observation'), ...keysOf(resolved, 'DiagnosticReport')],
+        patient: { create: resolved.patient },
+      })
+    );
+    const transactions = batches.mock.calls.map(([b]) => b).filter((b) => b.type === 'transaction');
+    expect(transactions.length).toBeGreaterThan(3);
+    for (const bundle of transactions) {
+      expect(JSON.stringify(bundle).length).toBeLessThan(40000);
+      expect(bundle.entry?.some((e) => e.request?.ifNoneExist)).toBe(false);
+    }
+    expect(result.created).toHaveLength(122);
+    expect(await checkReferentialIntegrity(medplum, result.created)).toBeGreaterThan(240);
+    const report = (await medplum.searchResources('DiagnosticReport', {}))[0] as DiagnosticReport;
+    expect(report.result).toHaveLength(120);
+    const provenances = await medplum.searchResources('Provenance', {});
+    expect(provenances).toHaveLength(1);
+    expect((provenances[0] as Provenance).target).toHaveLength(122);
+    expect(`Provenance/${provenances[0]?.id ?? ''}`).toBe(result.provenance);
+  });
+
+  test('a file too large for a request is uploaded alone through the Binary endpoint, tied to the patient', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
+    const pdf = Buffer.alloc(30000, 7).toString('base64');
+    const resolved = await resolveBundle(
+      sender(),
+      bot,
+      aboutP({
+        resourceType: 'DocumentReference',
+        id: 'scan',
+        status: 'current',
+        subject: { reference: 'Patient/p' },
+        content: [{ attachment: { contentType: 'application/pdf', data: pdf } }],
+      })
+    );
+    const uploads = vi.spyOn(medplum, 'createBinary');
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    expect(uploads).toHaveBeenCalledTimes(1);
+    expect(uploads.mock.calls[0]?.[0]).toMatchObject({
+      contentType: 'application/pdf',
+      securityContext: { reference: result.patient.reference },
+    });
+    const doc = (await medplum.searchResources('DocumentReference', {}))[0];
+    expect(doc?.content[0]?.attachment.url).toMatch(/^Binary\//);
+    expect(result.created).toContain(doc?.content[0]?.attachment.url);
+  });
+
+  test('the rate limit: refused entries go again after the wait the server asks for, nothing twice', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
+    const resolved = await resolveBundle(sender(), bot, readings(40));
+    // Every fifth Observation write is refused once, as the server's quota does mid-batch: it
+    // throws, and the router answers 429 for that entry and every one after it.
+    let writes = 0;
+    const refused = new Set<number>();
+    medplum.router.add(
+      'POST',
+      'Observation',
+      async (req, repo, _router, options) => {
+        writes++;
+        if (writes % 5 === 0 && !refused.has(writes)) {
+          refused.add(writes);
+          throw new OperationOutcomeError(rateLimited(5));
+        }
+        return [created, await repo.createResource(req.body as Resource, { assignedId: options?.assignedId })];
+      },
+      'create'
+    );
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    expect(refused.size).toBeGreaterThan(3);
+    expect(result.created.filter((r) => r.startsWith('Observation/'))).toHaveLength(40);
+    expect(await medplum.searchResources('Observation', { _count: '100' })).toHaveLength(40);
+    expect(await checkReferentialIntegrity(medplum, result.created)).toBeGreaterThan(80);
+  });
+
+  test('past SHL_MAX_RATE_WAIT_MS the import gives up: rate-limited, and nothing is left', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_RATE_WAIT_MS: '50' });
+    const resolved = await resolveBundle(sender(), bot, readings(3));
+    medplum.router.add('POST', 'Observation', () => Promise.reject(new OperationOutcomeError(rateLimited(40))));
+    const output = await bot.run({
+      operation: 'import',
+      source: resolved.source,
+      resources: resolved.resources,
+      patient: { create: resolved.patient },
+    });
+    expect(output).toMatchObject({ error: { code: 'rate-limited', retryAfter: expect.any(Number) } });
+    for (const type of ['Patient', 'DiagnosticReport', 'Provenance'] as const) {
+      expect(await medplum.searchResources(type, {})).toHaveLength(0);
+    }
+  });
+
+  test('what could not be removed after a refusal is listed exactly', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, readings(2));
+    medplum.router.add('POST', 'DiagnosticReport', () =>
+      Promise.resolve([{ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden' }] }])
+    );
+    medplum.router.add('DELETE', 'Observation/:id', () =>
+      Promise.resolve([{ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'forbidden' }] }])
+    );
+    const output = await bot.run({
+      operation: 'import',
+      source: resolved.source,
+      resources: resolved.resources,
+      patient: { create: resolved.patient },
+    });
+    const observations = await medplum.searchResources('Observation', {});
+    expect(observations).toHaveLength(2);
+    expect(output).toMatchObject({ error: { code: 'invalid-input', left: expect.any(Array) } });
+    const left = (output as { error: { left: string[] } }).error.left;
+    expect(left.sort()).toEqual(observations.map((o) => `Observation/${o.id}`).sort());
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(0);
+  });
+});
+
+describe('one patient per person', () => {
+  test('"create" for content already in a chart is refused, naming that patient; confirmNew creates anyway', async () => {
+    const { medplum, bot } = await setup(sender());
+    const bundle = readings(3);
+    const first = await runImport(bot, await resolveBundle(sender(), bot, bundle), {
+      create: { resourceType: 'Patient', name: [{ family: 'Doe' }] },
+    });
+    const again = await resolveBundle(sender(), bot, bundle);
+    const refused = await bot.run({
+      operation: 'import',
+      source: again.source,
+      resources: again.resources,
+      patient: { create: again.patient },
+    });
+    expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: first.patient.reference } });
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(1);
+    const confirmed = await runImport(bot, again, { create: again.patient, confirmNew: true });
+    expect(confirmed.created).toHaveLength(5);
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(2);
+  });
+});
