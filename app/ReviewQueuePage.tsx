@@ -1,6 +1,6 @@
 /**
  * The staff review queue: check-ins the kiosk could not import by itself and new content of
- * followed links (Tasks holding the sealed input). Opening one runs the normal flow; importing
+ * followed links (Tasks whose link only the bot can open). Opening one runs the normal flow; importing
  * completes the Task. Followed links are listed too, and staff can stop following them.
  */
 import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
@@ -35,8 +35,7 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
     void queue.patientOf(task).then((patient) => setOpen({ task, ...(patient && { patient }) }));
   };
 
-  const sealed = open && taskInput(open.task, TASK_INPUT.sealed);
-  if (open && sealed) {
+  if (open?.task.id) {
     const seen = taskInput(open.task, TASK_INPUT.seen);
     return (
       <Stack maw={960} mx="auto" gap={0}>
@@ -45,7 +44,7 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
         </Button>
         <ShlImportPage
           bot={bot}
-          sealed={sealed}
+          task={`Task/${open.task.id}`}
           {...(open.patient && { patient: open.patient })}
           {...(seen !== undefined && { seen: seen.split(' ').filter(Boolean) })}
           onImported={(result) => {

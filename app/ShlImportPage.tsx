@@ -23,8 +23,8 @@ export interface ShlImportPageProps {
   bot: BotRef;
   /** Sent to the sender as `recipient` (default: the bot's setting, else the project name). */
   recipient?: string;
-  /** Input sealed earlier (a check-in Task's): the page starts by resolving it. */
-  sealed?: string;
+  /** A review Task (`Task/<id>`) whose link the bot holds: the page starts by resolving it. */
+  task?: string;
   /** The patient the content is for (a followed link's, or the kiosk's match): offered first. */
   patient?: Patient;
   /** Fingerprints of the content staff saw before (a followed link's): the rest is marked new. */
@@ -52,8 +52,8 @@ const STEP_TITLES: Record<Step, string> = {
   done: 'Done',
 };
 
-export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImported }: ShlImportPageProps): JSX.Element {
-  const [state, actions] = useShlImport({ bot, recipient, sealed, onImported });
+export function ShlImportPage({ bot, recipient, task, patient, seen, onImported }: ShlImportPageProps): JSX.Element {
+  const [state, actions] = useShlImport({ bot, recipient, task, onImported });
   const { step, error, resolved, result, follow } = state;
   const heading = useRef<HTMLHeadingElement>(null);
 
@@ -63,9 +63,9 @@ export function ShlImportPage({ bot, recipient, sealed, patient, seen, onImporte
 
   const opened = useRef(false);
   useEffect(() => {
-    if (sealed && !opened.current) {
+    if (task && !opened.current) {
       opened.current = true;
-      actions.openSealed();
+      actions.openTask();
     }
   });
 

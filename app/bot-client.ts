@@ -84,17 +84,17 @@ export async function resolveLink(
   link: { shl: string; passcode?: string },
   recipient?: string
 ): Promise<ResolveOutput> {
-  return resolveSealed(medplum, bot, await sealLink(medplum, bot, link), recipient);
+  return resolveSealed(medplum, bot, { sealed: await sealLink(medplum, bot, link) }, recipient);
 }
 
-/** Resolves input sealed earlier (a check-in Task holds one). */
+/** Resolves a sealed link, or the link a review Task holds (`{task: 'Task/<id>'}`). */
 export function resolveSealed(
   medplum: MedplumClient,
   bot: BotRef,
-  sealed: string,
+  link: { sealed: string } | { task: string },
   recipient?: string
 ): Promise<ResolveOutput> {
-  return execute<ResolveOutput>(medplum, bot, { operation: 'resolve', sealed, ...(recipient && { recipient }) });
+  return execute<ResolveOutput>(medplum, bot, { operation: 'resolve', ...link, ...(recipient && { recipient }) });
 }
 
 /** A kiosk check-in: imported unattended, or queued for staff. */

@@ -2,7 +2,8 @@
  * The import page's step machine, in one place: link -> (passcode) -> resolving -> patient ->
  * review -> importing -> done. The page only renders the state and calls the actions. The link
  * and passcode stay in memory only until the resolve answers, and leave it sealed to the bot's
- * key; the sealed input is kept (ciphertext) only to follow a long-lived link.
+ * key; the sealed input is kept (ciphertext) only to follow a long-lived link. A review Task's
+ * link is resolved by the Task's reference: the bot holds that link, the page never sees it.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { useMedplum } from '@medplum/react-hooks';
@@ -88,8 +89,8 @@ export function importReducer(state: ImportState, event: Event): ImportState {
 export interface ShlImportOptions {
   bot: BotRef;
   recipient?: string;
-  /** Input sealed earlier (a review Task's): resolved at once. */
-  sealed?: string;
+  /** A review Task (`Task/<id>`) whose link the bot holds: resolved at once. */
+  task?: string;
   onImported?: (result: ImportOutput) => void;
 }
 
@@ -97,8 +98,8 @@ export interface ShlImportActions {
   /** A link arrived; `needsPasscode` from its flags. */
   submitLink: (shl: string, needsPasscode: boolean) => void;
   submitPasscode: (passcode: string) => void;
-  /** Resolves the sealed input given in the options. */
-  openSealed: () => void;
+  /** Resolves the review Task given in the options. */
+  openTask: () => void;
   reset: () => void;
   choosePatient: (choice: PatientChoice) => void;
   backToPatient: () => void;
@@ -109,23 +110,26 @@ export interface ShlImportActions {
 }
 
 export function useShlImport(options: ShlImportOptions): [ImportState, ShlImportActions] {
-  const { bot, recipient, sealed, onImported } = options;
+  const { bot, recipient, task, onImported } = options;
   const medplum = useMedplum();
-  const [state, dispatch] = useReducer(importReducer, sealed ? { ...START, step: 'resolving' } : START);
+  const [state, dispatch] = useReducer(importReducer, task ? { ...START, step: 'resolving' } : START);
   const link = useRef<string | undefined>(undefined);
-  /** The input sealed for resolve: ciphertext, kept only to follow a long-lived link. */
-  const sealedInput = useRef<string | undefined>(sealed);
+  /** What resolve was given: the sealed link (ciphertext) or the Task; kept only to follow a long-lived link. */
+  const opened = useRef<{ sealed: string } | { task: string } | undefined>(task ? { task } : undefined);
 
   const open = (passcode?: string): void => {
     const shl = link.current;
-    if (!shl && !sealed) {
+    if (!shl && !task) {
       dispatch({ type: 'reset' });
       return;
     }
     dispatch({ type: 'resolving' });
-    (shl ? sealLink(medplum, bot, { shl, ...(passcode && { passcode }) }) : Promise.resolve(sealed as string))
+    (shl
+      ? sealLink(medplum, bot, { shl, ...(passcode && { passcode }) }).then((sealed) => ({ sealed }))
+      : Promise.resolve({ task: task as string })
+    )
       .then((input) => {
-        sealedInput.current = input;
+        opened.current = input;
         return resolveSealed(medplum, bot, input, recipient);
       })
       .then((resolved) => {
@@ -151,7 +155,7 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
       }
     },
     submitPasscode: (passcode) => open(passcode),
-    openSealed: () => open(),
+    openTask: () => open(),
     reset: () => {
       link.current = undefined;
       dispatch({ type: 'reset' });
@@ -180,8 +184,7 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
         return;
       }
       dispatch({ type: 'importing' });
-      const following =
-        follow !== 'no' && sealedInput.current ? { sealed: sealedInput.current, auto: follow === 'auto' } : undefined;
+      const following = follow !== 'no' && opened.current ? { ...opened.current, auto: follow === 'auto' } : undefined;
       const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
       // Staged: only the handle and the selection go back, never the health data.
       const what = resolved.staged

@@ -5,6 +5,8 @@
  * runtime does not import it on every run.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
+import type { BoxKey } from './bot-box';
+import type { BotOutput } from './contract';
 import type { ImportSettings } from './import/import';
 import type { StagingDeps } from './import/staging';
 import { createNodePlatform, randomBytes, sleep } from './node-platform';
@@ -13,6 +15,9 @@ import { importSealingKey } from './sealing';
 import type { BotSettings } from './settings';
 import { readSettings } from './settings';
 import type { Platform } from './shl/platform';
+
+/** One operation of the bot: what it answers for its input in this run. */
+export type Operation = (run: BotRun, input: Record<string, unknown>) => Promise<BotOutput>;
 
 export interface BotRun {
   medplum: MedplumClient;
@@ -24,6 +29,8 @@ export interface BotRun {
   importSettings: ImportSettings;
   /** What keeping resolve results for `import` needs (the key comes with `sealingKey`). */
   staging: () => Promise<StagingDeps>;
+  /** The key of what the bot keeps for itself (`bot-box.ts`). */
+  box: () => Promise<BoxKey>;
 }
 
 const platform: Platform = createNodePlatform();
@@ -33,11 +40,13 @@ let cachedKey: { secret: string; key: Promise<SealingKey> } | undefined;
 export function startRun(medplum: MedplumClient, event: BotEvent): BotRun {
   const settings = readSettings(event.secrets);
   const key = (): Promise<SealingKey> => sealingKey(settings.importKey);
+  const box = async (): Promise<BoxKey> => ({ key: (await key()).storageKey, subtle: platform.subtle, randomBytes });
   return {
     medplum,
     settings,
     platform,
     sealingKey: key,
+    box,
     importSettings: {
       allowedTypes: settings.importTypes,
       maxAttachmentBytes: settings.maxAttachmentBytes,
@@ -50,9 +59,7 @@ export function startRun(medplum: MedplumClient, event: BotEvent): BotRun {
     },
     staging: async () => ({
       medplum,
-      key: (await key()).storageKey,
-      subtle: platform.subtle,
-      randomBytes,
+      ...(await box()),
       now: platform.now,
       ...(event.requester?.reference && { requester: event.requester.reference }),
     }),

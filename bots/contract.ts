@@ -38,12 +38,18 @@ export interface PublicKeyOutput {
 
 // resolve (and check-in, which takes the same input)
 
-export interface ResolveInput {
-  operation: 'resolve' | 'check-in';
-  /** Compact JWE (ECDH-ES, A256GCM) to the public key; its plaintext is `SealedLink` as JSON. */
-  sealed: string;
-  recipient?: string;
-}
+/**
+ * `resolve` and `check-in`: the link sealed by the caller, or (`resolve` only) a review Task
+ * whose link the bot holds (a kiosk check-in, new content of a followed link).
+ */
+export type ResolveInput = (
+  | {
+      operation: 'resolve' | 'check-in';
+      /** Compact JWE (ECDH-ES, A256GCM) to the public key; its plaintext is `SealedLink` as JSON. */
+      sealed: string;
+    }
+  | { operation: 'resolve'; task: string }
+) & { recipient?: string };
 
 /** What callers seal. */
 export interface SealedLink {
@@ -87,13 +93,11 @@ export type PatientChoice = { reference: string } | { create: Patient; confirmNe
 /** The link an import came from, as `resolve` described it. */
 export type ImportSource = Pick<ShlSource, 'label' | 'origin' | 'linkId'> & Partial<Pick<ShlSource, 'flags'>>;
 
-/** Keep following a long-lived link after the import. */
-export interface FollowRequest {
-  /** The link sealed as `resolve` received it. */
-  sealed: string;
+/** Keep following a long-lived link after the import: the link as resolve got it, or a review Task's. */
+export type FollowRequest = ({ sealed: string } | { task: string }) & {
   /** Import new content at once (else queue it for review). */
   auto?: boolean;
-}
+};
 
 /** `import`, the direct form: the caller sends the reviewed resources. */
 export interface ImportRequest {
@@ -183,6 +187,8 @@ export interface PollReport {
   stopped: number;
   /** Due links left for the next run: the time budget ran out. */
   deferred: number;
+  /** Followed-link Tasks not acted on: not written by the bot, or changed since (marked failed). */
+  refused?: number;
 }
 
 export type BotOutput =

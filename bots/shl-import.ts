@@ -18,97 +18,24 @@
  * returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
-import type { Resource } from '@medplum/fhirtypes';
-import type { BotRun } from './bot-run';
+import type { Operation } from './bot-run';
 import { startRun } from './bot-run';
-import { convertCcdaInput } from './ccda/convert';
-import type { BotOutput, ErrorBody, ResolveOutput } from './contract';
-import { checkIn } from './import/check-in';
-import { pollFollowed, readPollTask, startFollowing } from './import/follow';
-import { importResources, jobOf } from './import/import';
-import { readFollow, readImportRequest } from './import/request';
-import { dropStaged, loadStaged, stageResult } from './import/staging';
-import { runtimeCcda } from './node-platform';
-import { openSealedLink } from './open-link';
+import type { BotOutput, ErrorBody } from './contract';
+import { convertCcdaOperation } from './operations/convert-ccda';
+import { importOperation } from './operations/import';
+import { pollOperation } from './operations/poll';
+import { checkInOperation, resolveOperation } from './operations/resolve';
 import { isShlError, ShlError } from './shl/errors';
 import { parseJson } from './shl/json';
 
-type Operation = (run: BotRun, input: Record<string, unknown>) => Promise<BotOutput>;
-
-const OPERATIONS = new Map<string, Operation>(
-  Object.entries({
-    'public-key': async (run) => ({ jwk: (await run.sealingKey()).publicJwk }),
-
-    resolve: async (run, input) => stage(run, await openSealedLink(run, input)),
-
-    'check-in': async (run, input) =>
-      checkIn(
-        run.medplum,
-        input.sealed as string,
-        await openSealedLink(run, input),
-        run.settings.kioskUnattended,
-        run.importSettings
-      ),
-
-    import: async (run, input) => {
-      const form = readImportRequest(input);
-      const follow = readFollow(input.follow);
-      const staged = 'staged' in form ? await loadStaged(await run.staging(), form.staged) : undefined;
-      const result = await importResources(run.medplum, jobOf(form, staged), run.importSettings);
-      if ('staged' in form) {
-        await dropStaged(run.medplum, form.staged);
-      }
-      if (!follow || !result.patient.reference.startsWith('Patient/')) {
-        return result;
-      }
-      // The link as it stands now: later polls act only on changes.
-      const current = await openSealedLink(run, { sealed: follow.sealed });
-      const now = run.platform.now();
-      const following = await startFollowing(
-        run.medplum,
-        follow.sealed,
-        result.patient.reference,
-        current,
-        follow.auto,
-        now
-      );
-      return { ...result, following };
-    },
-
-    'convert-ccda': async (run, input) => {
-      if (input.staged === undefined) {
-        return convertCcdaInput(input, runtimeCcda(), run.settings.maxAttachmentBytes, run.platform.randomId);
-      }
-      // The staged form: the document and patient come from the staged result, and the results
-      // join it, so the pages never send health data back.
-      const deps = await run.staging();
-      const staged = await loadStaged(deps, input.staged);
-      const byKey = (key: unknown): Resource | undefined =>
-        staged.resources.find((r) => `${r.resourceType}/${r.id ?? ''}` === key);
-      const converted = convertCcdaInput(
-        { document: byKey(input.document), patient: byKey(staged.subject) },
-        runtimeCcda(),
-        run.settings.maxAttachmentBytes,
-        run.platform.randomId
-      );
-      const restaged = await stageResult(deps, { ...staged, resources: [...staged.resources, ...converted.resources] });
-      await dropStaged(run.medplum, input.staged as string);
-      return { ...converted, staged: restaged };
-    },
-
-    poll: (run, input) =>
-      pollFollowed(
-        run.medplum,
-        {
-          resolveSealed: (sealed) => openSealedLink(run, { sealed }),
-          importResources: (job) => importResources(run.medplum, job, run.importSettings),
-          now: run.platform.now,
-          budgetMs: run.settings.pollBudgetMs,
-        },
-        readPollTask(input.task)
-      ),
-  } satisfies Record<string, Operation>)
-);
+const OPERATIONS = new Map<string, Operation>([
+  ['public-key', async (run) => ({ jwk: (await run.sealingKey()).publicJwk })],
+  ['resolve', resolveOperation],
+  ['import', importOperation],
+  ['convert-ccda', convertCcdaOperation],
+  ['check-in', checkInOperation],
+  ['poll', pollOperation],
+]);
 
 export async function handler(medplum: MedplumClient, event: BotEvent): Promise<BotOutput> {
   try {
@@ -123,26 +50,6 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
     return await operation(startRun(medplum, event), input);
   } catch (err) {
     return { error: toErrorBody(err) };
-  }
-}
-
-/**
- * Keeps a resolve result for `import`, so the pages send back only its handle. Where the user
- * may not create Binaries, the pages send the reviewed resources instead (the direct form).
- */
-async function stage(run: BotRun, resolved: ResolveOutput): Promise<ResolveOutput> {
-  if (resolved.resources.length === 0) {
-    return resolved;
-  }
-  try {
-    const staged = await stageResult(await run.staging(), {
-      source: resolved.source,
-      resources: resolved.resources,
-      ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
-    });
-    return { ...resolved, staged };
-  } catch {
-    return resolved;
   }
 }
 

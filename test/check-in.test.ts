@@ -5,10 +5,11 @@
  */
 import type { Patient, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TASK_INPUT, taskInput } from '../bots/import/tasks';
 import { createFhirServer } from '../local/fhir-server';
 import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
-import { createBotHarness, ok } from './support/bot';
+import { createBotHarness, errorCode, ok } from './support/bot';
 import { sealForBot } from './support/seal';
 
 let sender: ShlSender;
@@ -66,18 +67,22 @@ describe('check-in', () => {
     expect(await bot.medplum.searchResources('Condition', { patient: `Patient/${stored.id ?? ''}` })).toHaveLength(1);
   });
 
-  test('otherwise a Task for staff holds the sealed input; staff resolve it with the normal flow', async () => {
+  test('otherwise a Task for staff holds the link in a box only the bot opens; staff resolve it by the Task', async () => {
     const { bot, shl, key } = await setup({});
     const { output, sealed } = await checkIn(bot, shl);
     expect((output as { status: string }).status).toBe('queued');
     expect((output as { task: string }).task).toMatch(/^Task\//);
     expect(JSON.stringify(output)).not.toMatch(/Nunez|Asthma/);
     const task = await bot.medplum.readReference<Task>({ reference: (output as { task: string }).task });
-    expect(task.input?.[0]?.valueString).toBe(sealed);
+    // Not even the sealed input: a Task reader could otherwise resolve it with the bot as a bearer token.
+    expect(JSON.stringify(task)).not.toContain(sealed);
     expect(JSON.stringify(task)).not.toContain(key);
     expect(JSON.stringify(task)).not.toContain(shl.slice(8));
     expect(await bot.medplum.searchResources('Condition', {})).toHaveLength(0);
-    const resolved = ok(await bot.run({ operation: 'resolve', sealed: task.input?.[0]?.valueString }));
+    expect(errorCode(await bot.run({ operation: 'resolve', sealed: taskInput(task, TASK_INPUT.link) }))).toBe(
+      'sealing-required'
+    );
+    const resolved = ok(await bot.run({ operation: 'resolve', task: `Task/${task.id}` }));
     expect(resolved.matches[0]?.grade).toBe('certain');
   });
 });

@@ -3,10 +3,10 @@
  * pace (due time, Retry-After, back-off), changes imported or queued for review, stopping when
  * the sender no longer shares it, and cron runs treated as polls.
  */
-import type { Bundle, Condition, Task } from '@medplum/fhirtypes';
+import type { Bundle, Condition, Patient, Task } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { compareFingerprints, FOLLOW_TASK_CODE, TASK_INPUT, taskInput } from '../bots/import/tasks';
+import { compareFingerprints, FOLLOW_TASK_CODE, REVIEW_TASK_CODE, TASK_INPUT, taskInput } from '../bots/import/tasks';
 import { createFhirServer } from '../local/fhir-server';
 import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
@@ -137,7 +137,7 @@ describe('following long-lived links', () => {
     expect(review.description).toMatch(/: 2 new or changed items, 1 item no longer shared\.$/);
     // What staff see on opening it: the current content against what they saw at the import.
     const seen = taskInput(review, TASK_INPUT.seen)?.split(' ') ?? [];
-    const resolved = ok(await f.bot.run({ operation: 'resolve', sealed: taskInput(review, TASK_INPUT.sealed) }));
+    const resolved = ok(await f.bot.run({ operation: 'resolve', task: `Task/${review.id ?? ''}` }));
     const changes = compareFingerprints(resolved.resources, new Set(seen));
     expect(resolved.resources.filter(changes.isNew).map((r) => (r as Condition).code?.text)).toEqual([
       'Diabetes',
@@ -196,6 +196,70 @@ describe('following long-lived links', () => {
     });
     expect(await f.bot.run({ operation: 'poll', task: 'Patient/1' })).toMatchObject({
       error: { code: 'invalid-input' },
+    });
+  });
+});
+
+describe('Tasks are bound to the bot', () => {
+  /** A followed link's Task as someone other than the bot could write it. */
+  async function forge(f: Followed, change: (task: Task) => Task): Promise<Task> {
+    const { id: _id, meta: _meta, ...task } = await f.task();
+    return f.medplum.createResource<Task>(change(task));
+  }
+
+  test("a follow Task the bot did not write is never acted on: the attacker's own sealed link imports nothing", async () => {
+    const f = await follow(false);
+    const victim = await f.medplum.createResource<Patient>({ resourceType: 'Patient', name: [{ family: 'Victim' }] });
+    const attackerLink = await sender.createLink({
+      files: [{ content: content('Planted'), contentType: 'application/fhir+json' }],
+      flag: 'L',
+    });
+    const sealed = await sealForBot(await f.bot.publicKey(), { shl: attackerLink.shl });
+    const forged = await forge(f, (task) => ({
+      ...task,
+      for: { reference: `Patient/${victim.id}` },
+      input: [
+        { type: { text: TASK_INPUT.link }, valueString: sealed },
+        { type: { text: TASK_INPUT.mode }, valueString: 'import' },
+      ],
+      extension: [],
+    }));
+    expect(await f.poll()).toMatchObject({ polled: 1, imported: 0, refused: 1 });
+    expect(await f.medplum.searchResources('Condition', { patient: `Patient/${victim.id}` })).toHaveLength(0);
+    const after = await f.medplum.readResource('Task', forged.id ?? '');
+    expect(after.status).toBe('failed');
+    expect(after.statusReason?.text).toMatch(/not written by the import bot/);
+  });
+
+  test("the bot's own box copied to another patient, or to import mode, is refused too", async () => {
+    const f = await follow(false);
+    const other = await f.medplum.createResource<Patient>({ resourceType: 'Patient', name: [{ family: 'Other' }] });
+    await forge(f, (task) => ({ ...task, for: { reference: `Patient/${other.id}` }, extension: [] }));
+    await forge(f, (task) => ({
+      ...task,
+      extension: [],
+      input: task.input?.map((i) => (i.type.text === TASK_INPUT.mode ? { ...i, valueString: 'import' } : i)),
+    }));
+    expect(await f.poll()).toMatchObject({ polled: 2, refused: 2, imported: 0 });
+  });
+
+  test("a review Task's box opens only for resolve, and a follow Task's never does", async () => {
+    const f = await follow(false);
+    const follow_ = await f.task();
+    expect(await f.bot.run({ operation: 'resolve', task: `Task/${follow_.id}` })).toMatchObject({
+      error: { code: 'invalid-input' },
+    });
+    // A review Task that holds the follow Task's box: the purposes differ, so it does not open.
+    const review = await f.medplum.createResource<Task>({
+      resourceType: 'Task',
+      status: 'requested',
+      intent: 'order',
+      code: { coding: [REVIEW_TASK_CODE] },
+      for: follow_.for,
+      input: [{ type: { text: TASK_INPUT.link }, valueString: taskInput(follow_, TASK_INPUT.link) }],
+    });
+    expect(await f.bot.run({ operation: 'resolve', task: `Task/${review.id}` })).toMatchObject({
+      error: { code: 'invalid-input', message: expect.stringMatching(/not written by the import bot/) },
     });
   });
 });

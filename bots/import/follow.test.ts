@@ -1,16 +1,27 @@
 import type { Task } from '@medplum/fhirtypes';
+import { webcrypto } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { createFhirServer } from '../../local/fhir-server';
+import type { BoxKey } from '../bot-box';
+import { sealBoxText } from '../bot-box';
 import { ShlError } from '../shl/errors';
 import type { ResolveOutput } from '../contract';
 import { pollFollowed } from './follow';
-import { DEFAULT_POLL_INTERVAL_S, FOLLOW_TASK_CODE } from './tasks';
+import { DEFAULT_POLL_INTERVAL_S, FOLLOW_TASK_CODE, TASK_INPUT } from './tasks';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
+
+/** The bot's box key, as `bot-run.ts` derives it (any AES-GCM key does for pacing). */
+const box: BoxKey = {
+  key: await webcrypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
+  subtle: webcrypto.subtle as SubtleCrypto,
+  randomBytes: (n) => webcrypto.getRandomValues(new Uint8Array(n)),
+};
 
 async function followedTask(
   medplum = createFhirServer()
 ): Promise<{ medplum: ReturnType<typeof createFhirServer>; task: Task }> {
+  const link = await sealBoxText(box, 'follow-task', { sealed: 'sealed', patient: 'Patient/p', mode: 'review' });
   const task = await medplum.createResource<Task>({
     resourceType: 'Task',
     status: 'in-progress',
@@ -23,7 +34,10 @@ async function followedTask(
         valueDateTime: '2026-01-01T00:00:00Z',
       },
     ],
-    input: [{ type: { text: 'sealed-shl' }, valueString: 'sealed' }],
+    input: [
+      { type: { text: TASK_INPUT.link }, valueString: link },
+      { type: { text: TASK_INPUT.mode }, valueString: 'review' },
+    ],
   });
   return { medplum, task };
 }
@@ -34,6 +48,7 @@ function nextPoll(task: Task): number {
 
 describe('pollFollowed pacing', () => {
   const failing = (err: Error) => ({
+    box,
     resolveSealed: (): Promise<ResolveOutput> => Promise.reject(err),
     importResources: () => Promise.reject(new Error('not called')),
     now: () => NOW,
@@ -64,6 +79,7 @@ describe('pollFollowed pacing', () => {
     // Each answer takes 5 s of the 8 s budget: two links start, the third waits.
     let clock = NOW;
     const slow = {
+      box,
       resolveSealed: (): Promise<ResolveOutput> => {
         clock += 5000;
         return Promise.reject(new ShlError('fetch-failed', 'slow'));

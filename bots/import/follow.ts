@@ -14,10 +14,13 @@
 import type { MedplumClient } from '@medplum/core';
 import type { Task } from '@medplum/fhirtypes';
 import type { ImportOutput, PollReport, ResolveOutput } from '../contract';
+import type { BoxKey } from '../bot-box';
+import { openBoxText, sealBoxText } from '../bot-box';
 import { isShlError, ShlError } from '../shl/errors';
 import type { ImportJob } from './import';
-import type { FollowMode } from './tasks';
+import type { FollowBox, FollowMode, ReviewBox } from './tasks';
 import {
+  boundFollow,
   compareFingerprints,
   DEFAULT_POLL_INTERVAL_S,
   FOLLOW_TASK_CODE,
@@ -39,6 +42,8 @@ import {
 } from './tasks';
 
 export interface FollowDeps {
+  /** The bot's own key for the boxes its Tasks hold. */
+  box: BoxKey;
   resolveSealed: (sealed: string) => Promise<ResolveOutput>;
   importResources: (job: ImportJob) => Promise<ImportOutput>;
   now: () => number;
@@ -49,6 +54,7 @@ export interface FollowDeps {
 /** Starts following a link for a patient; `auto` imports new content without review. */
 export async function startFollowing(
   medplum: MedplumClient,
+  box: BoxKey,
   sealed: string,
   patient: string,
   /** The link as it is now: later polls act only when this changes. */
@@ -62,7 +68,7 @@ export async function startFollowing(
     followTask({
       description: `Following ${source.label ?? 'a SMART Health Link'} (${source.origin}); new content is ${auto ? 'imported' : 'queued for review'}.`,
       now,
-      sealed,
+      link: await sealBoxText(box, 'follow-task', { sealed, patient, mode } satisfies FollowBox),
       patient,
       mode,
       seen: fingerprintList(current.resources),
@@ -105,15 +111,17 @@ export async function pollFollowed(medplum: MedplumClient, deps: FollowDeps, tas
 }
 
 async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, report: PollReport): Promise<void> {
-  const sealed = taskInput(task, TASK_INPUT.sealed);
-  const auto = taskInput(task, TASK_INPUT.mode) === 'import';
-  const interval = pollIntervalOf(task);
-  const now = deps.now();
-  if (!sealed || !task.for?.reference) {
-    await medplum.updateResource(stopFollowing(task, 'link-missing'));
-    report.stopped++;
+  // Only what the bot itself bound to this patient and mode: a forged or edited Task is not acted on.
+  const bound = boundFollow(task, await openBoxText(deps.box, 'follow-task', taskInput(task, TASK_INPUT.link)));
+  if (!bound) {
+    await medplum.updateResource(stopFollowing(task, 'not-bound'));
+    report.refused = (report.refused ?? 0) + 1;
     return;
   }
+  const { sealed, patient } = bound;
+  const auto = bound.mode === 'import';
+  const interval = pollIntervalOf(task);
+  const now = deps.now();
   let resolved: ResolveOutput;
   try {
     resolved = await deps.resolveSealed(sealed);
@@ -142,12 +150,12 @@ async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, rep
       const result = await deps.importResources({
         source: resolved.source,
         resources: resolved.resources,
-        target: { reference: task.for.reference },
+        target: { reference: patient },
         subject: `Patient/${resolved.patient.id}`,
       });
       report.imported += result.created.length;
     } else {
-      report.queued += await queueReview(medplum, task, sealed, resolved, before, now);
+      report.queued += await queueReview(medplum, deps.box, task, { sealed, patient }, resolved, before, now);
     }
   }
   await medplum.updateResource({ ...task, extension: schedule(now, DEFAULT_POLL_INTERVAL_S, seen) });
@@ -160,8 +168,9 @@ async function pollOne(medplum: MedplumClient, task: Task, deps: FollowDeps, rep
  */
 async function queueReview(
   medplum: MedplumClient,
+  box: BoxKey,
   follow: Task,
-  sealed: string,
+  link: ReviewBox,
   resolved: ResolveOutput,
   before: string,
   now: number
@@ -182,9 +191,9 @@ async function queueReview(
     reviewTask({
       description,
       authoredOn: new Date(now).toISOString(),
-      sealed,
+      link: await sealBoxText(box, 'review-task', link),
       basedOn: `Task/${follow.id}`,
-      ...(follow.for && { for: follow.for }),
+      for: { reference: link.patient ?? '' },
       seen: baseline,
     })
   );

@@ -43,19 +43,28 @@ export function readImportRequest(input: Record<string, unknown>): ImportRequest
   return { source: readSource(input.source), resources: readResources(input.resources), ...common };
 }
 
-/** `import`'s optional `follow`: keep following the link (sealed, as resolve received it). */
-export function readFollow(value: unknown): { sealed: string; auto: boolean } | undefined {
+/**
+ * `import`'s optional `follow`: keep following the link, given sealed as resolve received it,
+ * or as the review Task the import came from holds it (`task`).
+ */
+export function readFollow(value: unknown): (({ sealed: string } | { task: string }) & { auto: boolean }) | undefined {
   if (value === undefined) {
     return undefined;
   }
-  const { sealed, auto } = (typeof value === 'object' && value !== null ? value : {}) as {
+  const { sealed, task, auto } = (typeof value === 'object' && value !== null ? value : {}) as {
     sealed?: unknown;
+    task?: unknown;
     auto?: unknown;
   };
-  if (typeof sealed !== 'string') {
-    throw invalid('"follow" must hold the sealed link: {"sealed": "…", "auto": false}.');
+  if (typeof sealed === 'string') {
+    return { sealed, auto: auto === true };
   }
-  return { sealed, auto: auto === true };
+  if (typeof task === 'string') {
+    return { task, auto: auto === true };
+  }
+  throw invalid(
+    '"follow" must hold the sealed link, {"sealed": "…", "auto": false}, or the review Task, {"task": "Task/…"}.'
+  );
 }
 
 function readPatientChoice(value: unknown): PatientChoice {

@@ -12,9 +12,10 @@
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { ImportSource } from '../contract';
-import { decodeBase64url, decodeUtf8, encodeBase64, encodeUtf8 } from '../shl/base64url';
+import type { BoxKey } from '../bot-box';
+import { openBox, sealBox } from '../bot-box';
+import { decodeBase64url, encodeBase64 } from '../shl/base64url';
 import { ShlError } from '../shl/errors';
-import { parseJsonObject } from '../shl/json';
 
 /** How long a staged result may be imported. */
 export const STAGED_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -29,11 +30,8 @@ export interface StagedResult {
   subject?: string;
 }
 
-export interface StagingDeps {
+export interface StagingDeps extends BoxKey {
   medplum: MedplumClient;
-  key: CryptoKey;
-  subtle: SubtleCrypto;
-  randomBytes: (length: number) => Uint8Array<ArrayBuffer>;
   now: () => number;
   /** Who resolved the link (the bot event's requester). */
   requester?: string;
@@ -53,17 +51,7 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
     requester: deps.requester ?? '',
     ...result,
   };
-  const iv = deps.randomBytes(12);
-  const ciphertext = new Uint8Array(
-    await deps.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: encodeUtf8(FORMAT) },
-      deps.key,
-      encodeUtf8(JSON.stringify(envelope))
-    )
-  );
-  const body = new Uint8Array(iv.length + ciphertext.length);
-  body.set(iv);
-  body.set(ciphertext, iv.length);
+  const body = await sealBox(deps, 'staged-result', envelope);
   const binary = await deps.medplum.post<Binary>(
     deps.medplum.fhirUrl('Binary'),
     {
@@ -83,18 +71,7 @@ export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<St
   if (!id) {
     throw expired('"staged" must be the handle that resolve returned.');
   }
-  const bytes = await readBinary(deps.medplum, id);
-  let envelope: Record<string, unknown> | undefined;
-  try {
-    const plaintext = await deps.subtle.decrypt(
-      { name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData: encodeUtf8(FORMAT) },
-      deps.key,
-      bytes.slice(12)
-    );
-    envelope = parseJsonObject(decodeUtf8(new Uint8Array(plaintext)));
-  } catch {
-    envelope = undefined;
-  }
+  const envelope = await openBox(deps, 'staged-result', await readBinary(deps.medplum, id));
   if (envelope?.format !== FORMAT || !Array.isArray(envelope.resources)) {
     throw expired('The link data kept for this import cannot be read (the bot key may have changed).');
   }
@@ -114,7 +91,7 @@ export async function dropStaged(medplum: MedplumClient, handle: string): Promis
 }
 
 /** A Binary's bytes: inline (the in-memory router) or from the server's storage. */
-async function readBinary(medplum: MedplumClient, id: string): Promise<Uint8Array> {
+async function readBinary(medplum: MedplumClient, id: string): Promise<Uint8Array<ArrayBuffer>> {
   let binary: Binary;
   try {
     binary = await medplum.readResource('Binary', id);

@@ -10,7 +10,11 @@
  * - a followed link (`shl-follow`), `in-progress` while it is polled. It ends `completed` (the
  *   sender stopped sharing), `cancelled` (staff stopped following) or `failed` (link missing).
  *
- * Both hold the link only sealed to the bot's key (input `sealed-shl`), never in clear.
+ * Both hold the link only in a box only the bot can make and open (`bot-box.ts`, input
+ * `bound-link`), together with what the Task is for: a followed link's patient and mode, a
+ * review's patient. The bot acts on a Task only when its box opens for that kind of Task and
+ * agrees with the Task's fields, so a Task anyone else wrote, or changed, is never acted on, and
+ * a review's box cannot be replayed as a followed link (nor the other way round).
  */
 import { getExtensionValue } from '@medplum/core';
 import type { Coding, Extension, Reference, Resource, Task } from '@medplum/fhirtypes';
@@ -27,8 +31,8 @@ export const FOLLOW_TASK_CODE = { system: TASK_CODE_SYSTEM, code: 'shl-follow' }
 
 /** The names (`input.type.text`) of the Tasks' inputs. */
 export const TASK_INPUT = {
-  /** The link (and passcode) sealed to the bot's key. */
-  sealed: 'sealed-shl',
+  /** The bot's box holding the sealed link and what the Task is for. */
+  link: 'bound-link',
   /** A followed link's mode: `import` (new content imported at once) or `review`. */
   mode: 'mode',
   /** A review's fingerprints of the content staff last saw. */
@@ -124,7 +128,8 @@ export function lastFingerprintsOf(task: Task): string | undefined {
 export interface ReviewTaskInit {
   description: string;
   authoredOn: string;
-  sealed: string;
+  /** The bot's box (`review-task`) holding the link. */
+  link: string;
   /** The patient it is for, when known (the kiosk's single certain match, a followed link's patient). */
   for?: Reference;
   /** The followed link's Task, for new content of a followed link. */
@@ -151,7 +156,7 @@ export function reviewTask(init: ReviewTaskInit): Task {
     ...(init.for && { for: init.for }),
     ...(init.basedOn && { basedOn: [{ reference: init.basedOn }] }),
     input: [
-      { type: { text: TASK_INPUT.sealed }, valueString: init.sealed },
+      { type: { text: TASK_INPUT.link }, valueString: init.link },
       ...(init.seen === undefined ? [] : [{ type: { text: TASK_INPUT.seen }, valueString: init.seen }]),
     ],
   };
@@ -160,7 +165,8 @@ export function reviewTask(init: ReviewTaskInit): Task {
 export interface FollowTaskInit {
   description: string;
   now: number;
-  sealed: string;
+  /** The bot's box (`follow-task`) holding the link, the patient and the mode. */
+  link: string;
   patient: string;
   mode: FollowMode;
   /** The fingerprints of what the link shares now. */
@@ -179,7 +185,7 @@ export function followTask(init: FollowTaskInit): Task {
     authoredOn: new Date(init.now).toISOString(),
     extension: schedule(init.now, DEFAULT_POLL_INTERVAL_S, init.seen),
     input: [
-      { type: { text: TASK_INPUT.sealed }, valueString: init.sealed },
+      { type: { text: TASK_INPUT.link }, valueString: init.link },
       { type: { text: TASK_INPUT.mode }, valueString: init.mode },
     ],
   };
@@ -198,14 +204,52 @@ export function withdrawReview(task: Task): Task {
 }
 
 /** Why a followed link stops being followed. */
-export type StopReason = 'staff' | 'sender-stopped' | 'no-longer-valid' | 'link-missing';
+export type StopReason = 'staff' | 'sender-stopped' | 'no-longer-valid' | 'not-bound';
 
 const STOPS: Record<StopReason, { status: Task['status']; text: string }> = {
   staff: { status: 'cancelled', text: 'Staff stopped following.' },
   'sender-stopped': { status: 'completed', text: 'The sender no longer shares this link.' },
   'no-longer-valid': { status: 'completed', text: 'The sender marks this link as no longer valid.' },
-  'link-missing': { status: 'failed', text: 'The followed link is missing.' },
+  'not-bound': {
+    status: 'failed',
+    text: 'Not acted on: this Task was not written by the import bot, or was changed since (its link, patient or mode).',
+  },
 };
+
+/** A followed link's box: the sealed link, and the patient and mode it was started for. */
+export interface FollowBox {
+  sealed: string;
+  patient: string;
+  mode: FollowMode;
+}
+
+/** A review's box: the sealed link, and the patient the review is for, if any. */
+export interface ReviewBox {
+  sealed: string;
+  patient?: string;
+}
+
+/** The followed link in a Task's box, when the box is the bot's and agrees with the Task. */
+export function boundFollow(task: Task, box: Record<string, unknown> | undefined): FollowBox | undefined {
+  const { sealed, patient, mode } = box ?? {};
+  return typeof sealed === 'string' &&
+    typeof patient === 'string' &&
+    patient === task.for?.reference &&
+    mode === taskInput(task, TASK_INPUT.mode) &&
+    (mode === 'import' || mode === 'review')
+    ? { sealed, patient, mode }
+    : undefined;
+}
+
+/** The review in a Task's box, when the box is the bot's and agrees with the Task. */
+export function boundReview(task: Task, box: Record<string, unknown> | undefined): ReviewBox | undefined {
+  const { sealed, patient } = box ?? {};
+  return typeof sealed === 'string' &&
+    patient === task.for?.reference &&
+    (patient === undefined || typeof patient === 'string')
+    ? { sealed, ...(patient && { patient }) }
+    : undefined;
+}
 
 /** A followed link no longer followed. */
 export function stopFollowing(task: Task, reason: StopReason): Task {

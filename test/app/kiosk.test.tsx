@@ -33,7 +33,7 @@ describe('KioskPage', () => {
 });
 
 describe('ReviewQueuePage', () => {
-  test('lists queued check-ins; reviewing one resolves its sealed input and completes the Task on import', async () => {
+  test('lists queued check-ins; reviewing one resolves the Task (the bot holds its link) and completes it on import', async () => {
     const medplum = createFhirServer();
     const task = await medplum.createResource<Task>({
       resourceType: 'Task',
@@ -41,7 +41,7 @@ describe('ReviewQueuePage', () => {
       intent: 'order',
       code: { coding: [REVIEW_TASK_CODE] },
       description: 'Check-in: Visit summary (https://sender.example).',
-      input: [{ type: { text: 'sealed-shl' }, valueString: 'sealed-jwe-from-the-kiosk' }],
+      input: [{ type: { text: TASK_INPUT.link }, valueString: 'the-bots-box' }],
     });
     const patient = { resourceType: 'Patient', id: 'in', name: [{ given: ['Ann'], family: 'Lee' }] };
     const inputs = fakeBot(medplum, (input) =>
@@ -74,7 +74,7 @@ describe('ReviewQueuePage', () => {
     renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Review' }));
     expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
-    expect(inputs.find((i) => i.operation === 'resolve')?.sealed).toBe('sealed-jwe-from-the-kiosk');
+    expect(inputs.find((i) => i.operation === 'resolve')).toEqual({ operation: 'resolve', task: `Task/${task.id}` });
     fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Import 1 resource' }));
     await waitFor(async () => {
@@ -170,7 +170,7 @@ describe('followed links', () => {
       description:
         'Changes in Diabetes diary (https://sender.example): 1 new or changed item, 1 item no longer shared.',
       input: [
-        { type: { text: 'sealed-shl' }, valueString: 'sealed-followed-link' },
+        { type: { text: TASK_INPUT.link }, valueString: 'the-bots-box' },
         { type: { text: TASK_INPUT.seen }, valueString: seen.join(' ') },
       ],
     });

@@ -5,17 +5,22 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
-import type { BotRun } from './bot-run';
-import type { PatientMatch, ResolveOutput, SealedLink } from './contract';
-import { findMatches } from './matching/match';
-import { unseal } from './sealing';
-import { decodeUtf8 } from './shl/base64url';
-import { ShlError } from './shl/errors';
-import { parseJson } from './shl/json';
-import { parseShl } from './shl/link';
-import { resolveShl } from './shl/resolve';
+import type { BotRun } from '../bot-run';
+import type { PatientMatch, ResolveOutput, SealedLink } from '../contract';
+import { openBoxText } from '../bot-box';
+import { boundReview, hasCode, REVIEW_TASK_CODE, TASK_INPUT, taskInput } from '../import/tasks';
+import { findMatches } from '../matching/match';
+import { unseal } from '../sealing';
+import { decodeUtf8 } from '../shl/base64url';
+import { ShlError } from '../shl/errors';
+import { parseJson } from '../shl/json';
+import { parseShl } from '../shl/link';
+import { resolveShl } from '../shl/resolve';
 
-/** Opens `input.sealed` and resolves the link; `input.recipient` overrides the default recipient. */
+/**
+ * Opens `input.sealed` (or the link a review Task holds, `input.task`) and resolves the link;
+ * `input.recipient` overrides the default recipient.
+ */
 export async function openSealedLink(run: BotRun, input: Record<string, unknown>): Promise<ResolveOutput> {
   if ('shl' in input || 'passcode' in input) {
     throw new ShlError(
@@ -23,8 +28,9 @@ export async function openSealedLink(run: BotRun, input: Record<string, unknown>
       "Links and passcodes must be sealed to the bot's public key, never sent in the clear. Use the import page, or seal them (operation public-key)."
     );
   }
+  const sealed = input.task === undefined ? input.sealed : await sealedFromReviewTask(run, input.task);
   const key = await run.sealingKey();
-  const opened = readSealedLink(await unseal(input.sealed, key, run.platform.subtle));
+  const opened = readSealedLink(await unseal(sealed, key, run.platform.subtle));
   const link = parseShl(opened.shl);
   const recipient =
     (typeof input.recipient === 'string' && input.recipient.trim()) ||
@@ -40,6 +46,26 @@ export async function openSealedLink(run: BotRun, input: Record<string, unknown>
   });
   const matches = result.patient ? await matchesFor(run.medplum, result.patient, result.warnings) : [];
   return { ...result, matches };
+}
+
+/**
+ * The sealed link of a review Task, as the bot boxed it: a Task the bot did not write, one that
+ * was changed since, or a followed link's box, is refused.
+ */
+export async function sealedFromReviewTask(run: BotRun, reference: unknown): Promise<string> {
+  const id = typeof reference === 'string' ? /^Task\/([A-Za-z0-9\-.]{1,64})$/.exec(reference)?.[1] : undefined;
+  const task = id ? await run.medplum.readResource('Task', id).catch(() => undefined) : undefined;
+  if (!task || !hasCode(task, REVIEW_TASK_CODE) || task.status !== 'requested') {
+    throw new ShlError('invalid-input', '"task" must be a review Task that is still waiting for staff.');
+  }
+  const bound = boundReview(task, await openBoxText(await run.box(), 'review-task', taskInput(task, TASK_INPUT.link)));
+  if (!bound) {
+    throw new ShlError(
+      'invalid-input',
+      'This review Task was not written by the import bot, or was changed since: it is not opened. Ask the patient to share the link again.'
+    );
+  }
+  return bound.sealed;
 }
 
 function readSealedLink(bytes: Uint8Array): SealedLink {

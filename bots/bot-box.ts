@@ -1,0 +1,71 @@
+/**
+ * What the bot keeps for itself on the server (staged resolve results, links in Tasks) sealed
+ * with AES-GCM under a key derived from `SHL_IMPORT_KEY` (`sealing.ts`, `storageKey`). The
+ * purpose is the additional authenticated data: a box made for one purpose (say, a review Task)
+ * does not open as another (a followed link), so nothing stored for one operation can be used
+ * by another. Only the bot can make or open a box: anyone else's is refused.
+ */
+import { decodeBase64url, decodeUtf8, encodeBase64url, encodeUtf8 } from './shl/base64url';
+import { parseJsonObject } from './shl/json';
+
+export type BoxPurpose = 'staged-result' | 'review-task' | 'follow-task';
+
+export interface BoxKey {
+  key: CryptoKey;
+  subtle: SubtleCrypto;
+  randomBytes: (length: number) => Uint8Array<ArrayBuffer>;
+}
+
+const IV_BYTES = 12;
+
+/** Seals a JSON value for `purpose`: the IV, then the ciphertext. */
+export async function sealBox(box: BoxKey, purpose: BoxPurpose, value: object): Promise<Uint8Array<ArrayBuffer>> {
+  const iv = box.randomBytes(IV_BYTES);
+  const ciphertext = new Uint8Array(
+    await box.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: encodeUtf8(`shl-import ${purpose} v1`) },
+      box.key,
+      encodeUtf8(JSON.stringify(value))
+    )
+  );
+  const sealed = new Uint8Array(IV_BYTES + ciphertext.length);
+  sealed.set(iv);
+  sealed.set(ciphertext, IV_BYTES);
+  return sealed;
+}
+
+/** Opens a box made for `purpose`; undefined for anything else (another purpose, key or maker). */
+export async function openBox(
+  box: BoxKey,
+  purpose: BoxPurpose,
+  sealed: Uint8Array<ArrayBuffer>
+): Promise<Record<string, unknown> | undefined> {
+  if (sealed.length <= IV_BYTES) {
+    return undefined;
+  }
+  try {
+    const plaintext = await box.subtle.decrypt(
+      { name: 'AES-GCM', iv: sealed.slice(0, IV_BYTES), additionalData: encodeUtf8(`shl-import ${purpose} v1`) },
+      box.key,
+      sealed.slice(IV_BYTES)
+    );
+    return parseJsonObject(decodeUtf8(new Uint8Array(plaintext)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A box as text (base64url), for a Task input. */
+export async function sealBoxText(box: BoxKey, purpose: BoxPurpose, value: object): Promise<string> {
+  return encodeBase64url(await sealBox(box, purpose, value));
+}
+
+/** Opens a box kept as text. */
+export async function openBoxText(
+  box: BoxKey,
+  purpose: BoxPurpose,
+  text: string | undefined
+): Promise<Record<string, unknown> | undefined> {
+  const bytes = text === undefined ? undefined : decodeBase64url(text);
+  return bytes ? openBox(box, purpose, bytes) : undefined;
+}
