@@ -34,215 +34,46 @@ export interface Grade {
 }
 
 /**
- * Approved combinations: field, and whether it may match fuzzily (`*`). Stricter than the
+ * Approved combinations, one line per rule: its id, then its fields. Stricter than the
  * proposal on one point: the first name is never fuzzy here, because twins and siblings differ
  * by little more than it (a close or nickname first name still counts as evidence).
+ * A field marked `*` may agree fuzzily (at most one such field per match).
  */
-const RULES: [string, [Field, boolean][]][] = [
+type RulePart = Field | `${Field}*`;
+
+const RULES = (
   [
-    '01',
-    [
-      ['first', false],
-      ['last', true],
-      ['dob', false],
-      ['street', true],
-    ],
-  ],
-  [
-    '02',
-    [
-      ['first', false],
-      ['last', true],
-      ['dob', false],
-      ['phone', false],
-    ],
-  ],
-  [
-    '03',
-    [
-      ['first', false],
-      ['last', true],
-      ['dob', false],
-      ['email', false],
-    ],
-  ],
-  [
-    '04',
-    [
-      ['first', false],
-      ['last', false],
-      ['dob', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '05',
-    [
-      ['first', false],
-      ['last', true],
-      ['dob', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '06',
-    [
-      ['first', false],
-      ['last', false],
-      ['dob', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '07',
-    [
-      ['first', false],
-      ['last', true],
-      ['dob', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '08',
-    [
-      ['first', false],
-      ['dob', false],
-      ['mbi', false],
-    ],
-  ],
-  [
-    '09',
-    [
-      ['first', false],
-      ['dob', false],
-      ['legal', false],
-    ],
-  ],
-  [
-    '10',
-    [
-      ['last', true],
-      ['dob', false],
-      ['legal', false],
-    ],
-  ],
-  [
-    '11',
-    [
-      ['first', false],
-      ['dob', false],
-      ['phone', false],
-    ],
-  ],
-  [
-    '12',
-    [
-      ['first', false],
-      ['dob', false],
-      ['email', false],
-    ],
-  ],
-  [
-    '13',
-    [
-      ['last', false],
-      ['phone', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '14',
-    [
-      ['last', false],
-      ['phone', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '15',
-    [
-      ['last', true],
-      ['email', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '16',
-    [
-      ['last', true],
-      ['email', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '17',
-    [
-      ['first', false],
-      ['phone', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '18',
-    [
-      ['first', false],
-      ['phone', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '19',
-    [
-      ['first', false],
-      ['email', false],
-      ['ssn4', false],
-    ],
-  ],
-  [
-    '20',
-    [
-      ['first', false],
-      ['email', false],
-      ['itin4', false],
-    ],
-  ],
-  [
-    '21',
-    [
-      ['phone', false],
-      ['mbi', false],
-    ],
-  ],
-  [
-    '22',
-    [
-      ['phone', false],
-      ['legal', false],
-    ],
-  ],
-  [
-    '23',
-    [
-      ['email', false],
-      ['mbi', false],
-    ],
-  ],
-  [
-    '24',
-    [
-      ['email', false],
-      ['legal', false],
-    ],
-  ],
-  [
-    '25',
-    [
-      ['legal', false],
-      ['mbi', false],
-    ],
-  ],
-  ['26', [['personId', false]]],
-];
+    ['01', 'first', 'last*', 'dob', 'street*'],
+    ['02', 'first', 'last*', 'dob', 'phone'],
+    ['03', 'first', 'last*', 'dob', 'email'],
+    ['04', 'first', 'last', 'dob', 'ssn4'],
+    ['05', 'first', 'last*', 'dob', 'ssn4'],
+    ['06', 'first', 'last', 'dob', 'itin4'],
+    ['07', 'first', 'last*', 'dob', 'itin4'],
+    ['08', 'first', 'dob', 'mbi'],
+    ['09', 'first', 'dob', 'legal'],
+    ['10', 'last*', 'dob', 'legal'],
+    ['11', 'first', 'dob', 'phone'],
+    ['12', 'first', 'dob', 'email'],
+    ['13', 'last', 'phone', 'ssn4'],
+    ['14', 'last', 'phone', 'itin4'],
+    ['15', 'last*', 'email', 'ssn4'],
+    ['16', 'last*', 'email', 'itin4'],
+    ['17', 'first', 'phone', 'ssn4'],
+    ['18', 'first', 'phone', 'itin4'],
+    ['19', 'first', 'email', 'ssn4'],
+    ['20', 'first', 'email', 'itin4'],
+    ['21', 'phone', 'mbi'],
+    ['22', 'phone', 'legal'],
+    ['23', 'email', 'mbi'],
+    ['24', 'email', 'legal'],
+    ['25', 'legal', 'mbi'],
+    ['26', 'personId'],
+  ] satisfies [string, ...RulePart[]][]
+).map(([id, ...parts]) => ({
+  id,
+  parts: parts.map((part) => ({ field: part.replace('*', '') as Field, mayBeFuzzy: part.endsWith('*') })),
+}));
 
 /** Compares two sets of demographics. */
 export function compare(a: Demographics, b: Demographics): Comparison {
@@ -328,9 +159,9 @@ export function agreeingFields(c: Comparison): string[] {
 }
 
 function firstRule(fields: Record<Field, Agreement>): { id: string; fuzzy: boolean } | undefined {
-  for (const [id, parts] of RULES) {
+  for (const { id, parts } of RULES) {
     let fuzzyCount = 0;
-    const satisfied = parts.every(([field, mayBeFuzzy]) => {
+    const satisfied = parts.every(({ field, mayBeFuzzy }) => {
       const agreement = fields[field];
       if (agreement === 'fuzzy' && mayBeFuzzy) {
         fuzzyCount++;
