@@ -1,8 +1,10 @@
 /**
  * A Patient's matching fields, normalized to the set of all their values (every name, current
  * and former, every address and telecom), following the CMS proposal's normalization and this
- * project's matching rules (`../shared/docs/patient-matching.md` §4). Placeholders ("Unknown",
- * "Baby Boy", 1900-01-01, 555-5555 patterns, ZIP 99999, "HOMELESS") count as absent.
+ * project's matching rules (docs/matching.md). Placeholders ("Unknown", "Baby Boy", 1900-01-01,
+ * 555-5555 patterns, ZIP 99999, "HOMELESS") count as absent. Identifiers are sorted by what
+ * they name: one person (SSN, MBI, licences, MRNs, …), a payer's member, something unknown but
+ * bound to a system, or a family (subscriber and account numbers: left out).
  */
 import type { Identifier, Patient } from '@medplum/fhirtypes';
 import { canonicalNames } from './nicknames';
@@ -23,9 +25,10 @@ export interface Demographics {
   /** 10 digits for NANP numbers, else all digits. */
   phones: Set<string>;
   emails: Set<string>;
-  /** Folded street lines with USPS abbreviations. */
+  /** Folded street lines with USPS abbreviations, words run together. */
   streets: Set<string>;
-  zips: Set<string>;
+  /** Postal codes of any country, folded; a US ZIP+4 as its five digits. */
+  postcodes: Set<string>;
   /** `city|state`, folded. */
   cityStates: Set<string>;
   ssn4: Set<string>;
@@ -35,8 +38,10 @@ export interface Demographics {
   legalIds: Set<string>;
   /** Payer-scoped individual member ids, `system|value`. */
   memberIds: Set<string>;
-  /** Namespace-bound person identifiers (MRN, CSP UUID, …), `system|value`. */
+  /** Namespace-bound person identifiers (MRN, national ID, CSP UUID, …), `system|value`. */
   personIds: Set<string>;
+  /** Other identifiers bound to a system, of no known type and no family-level system: evidence only. */
+  otherIds: Set<string>;
   /** Generational suffixes: jr, sr, ii, iii, iv, v. */
   suffixes: Set<string>;
 }
@@ -52,6 +57,9 @@ export const CSP_UUID_SYSTEM = 'https://bluebutton.cms.gov/resources/identifiers
 const PERSON_ID_TYPES = new Set(['MR', 'PI', 'PT', 'NI', 'NH', 'SB', 'JHN']);
 const LEGAL_ID_TYPES = new Set(['DL', 'PPN', 'SID', 'CZ']);
 const MEMBER_ID_TYPES = new Set(['MB', 'MA', 'MC']);
+/** Identifiers a family or household shares: subscriber and account numbers, group and policy ids. */
+const FAMILY_ID_TYPES = new Set(['SN', 'AN', 'AND', 'GN', 'GRP', 'POL', 'PLAC']);
+const FAMILY_ID_SYSTEM = /subscriber|account|group|polic|famil|household|guarantor|coverage|payer|insur|plan/i;
 
 const PLACEHOLDER_NAMES = new Set([
   'unknown',
@@ -173,7 +181,17 @@ export function normalizeBirthDate(value: string | undefined, now = Date.now()):
   return value;
 }
 
-/** A street line folded, word by word, with USPS abbreviations. */
+/** Street words long enough to be found at the end of a word they were run into (`lambriggstreet`). */
+const GLUED_STREET_WORD = new RegExp(
+  `^(.{3,}?)(${Object.keys(STREET_WORDS)
+    .filter((w) => w.length >= 4 && !/^(north|south|east|west|mount|saint|fort)/.test(w))
+    .join('|')})$`
+);
+
+/**
+ * A street line folded to one string, with USPS abbreviations: `105 Lambrigg Street`,
+ * `105 lambriggstreet` and `105lambrigg st.` all become `105lambriggst`.
+ */
 export function normalizeStreet(line: string): string | undefined {
   const words = line
     .normalize('NFD')
@@ -181,9 +199,23 @@ export function normalizeStreet(line: string): string | undefined {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
-    .map((word) => STREET_WORDS[word] ?? word);
+    .map((word) => {
+      const glued = STREET_WORDS[word] ? undefined : GLUED_STREET_WORD.exec(word);
+      return glued
+        ? `${glued[1] as string}${STREET_WORDS[glued[2] as string] as string}`
+        : (STREET_WORDS[word] ?? word);
+    });
   const street = words.join('');
   return street && !PLACEHOLDER_STREETS.test(street) ? street : undefined;
+}
+
+/** A postal code of any country folded (`SW1A 2AA` -> `sw1a2aa`), a US ZIP+4 cut to five digits; placeholders undefined. */
+export function normalizePostcode(value: string): string | undefined {
+  const code = fold(value);
+  if (code.length < 3 || code.length > 10 || /^(.)\1+$/.test(code) || code === '99999') {
+    return undefined;
+  }
+  return /^\d{9}$/.test(code) ? code.slice(0, 5) : code;
 }
 
 /** The normalized matching fields of a Patient. */
@@ -197,7 +229,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
     phones: new Set(),
     emails: new Set(),
     streets: new Set(),
-    zips: new Set(),
+    postcodes: new Set(),
     cityStates: new Set(),
     ssn4: new Set(),
     itin4: new Set(),
@@ -205,6 +237,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
     legalIds: new Set(),
     memberIds: new Set(),
     personIds: new Set(),
+    otherIds: new Set(),
     suffixes: new Set(),
   };
   for (const name of patient.name ?? []) {
@@ -271,9 +304,9 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
         d.streets.add(street);
       }
     }
-    const zip = address.postalCode?.replace(/\s/g, '').slice(0, 5);
-    if (zip && /^\d{5}$/.test(zip) && zip !== '00000' && zip !== '99999') {
-      d.zips.add(zip);
+    const postcode = address.postalCode && normalizePostcode(address.postalCode);
+    if (postcode) {
+      d.postcodes.add(postcode);
     }
     if (address.city && address.state) {
       d.cityStates.add(`${fold(address.city)}|${fold(address.state)}`);
@@ -303,14 +336,15 @@ function addIdentifier(d: Demographics, identifier: Identifier): void {
     }
   } else if (system && MBI_SYSTEMS.has(system)) {
     d.mbi.add(value.toUpperCase().replace(/[^A-Z0-9]/g, ''));
-  } else if (!system) {
-    // Systemless values are not bound to any namespace: never identity evidence.
+  } else if (!system || (type !== undefined && FAMILY_ID_TYPES.has(type))) {
+    // Systemless values are bound to no namespace, and family-level ids name no one person.
   } else if (system === CSP_UUID_SYSTEM || (type !== undefined && PERSON_ID_TYPES.has(type))) {
     d.personIds.add(`${system}|${value}`);
   } else if (type !== undefined && LEGAL_ID_TYPES.has(type)) {
     d.legalIds.add(`${system}|${value.toUpperCase()}`);
   } else if (type !== undefined && MEMBER_ID_TYPES.has(type)) {
     d.memberIds.add(`${system}|${value}`);
+  } else if (!FAMILY_ID_SYSTEM.test(system)) {
+    d.otherIds.add(`${system}|${value}`);
   }
-  // Subscriber, group and untyped identifiers are family-level or unknown: left out.
 }

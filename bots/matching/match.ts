@@ -6,7 +6,7 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Bundle, ContactPoint, Identifier, Patient } from '@medplum/fhirtypes';
-import type { Comparison, MatchGrade } from './compare';
+import type { Comparison, Grade, MatchGrade } from './compare';
 import { compare, gradeOf } from './compare';
 import type { Demographics } from './demographics';
 import { demographicsOf, fold, MBI_SYSTEMS, normalizeBirthDate, normalizePhone, SSN_SYSTEM } from './demographics';
@@ -55,7 +55,7 @@ export async function findMatches(medplum: MedplumClient, incoming: Patient): Pr
 export function rankCandidates(incoming: Patient, candidates: Patient[], now = Date.now()): PatientMatch[] {
   const query = demographicsOf(incoming, now);
   const seen = new Set<string>();
-  const graded: (PatientMatch & { comparison: Comparison })[] = [];
+  const graded: (PatientMatch & Pick<Grade, 'unknownFirst'> & { comparison: Comparison })[] = [];
   for (const patient of candidates) {
     if (!patient.id || seen.has(patient.id)) {
       continue;
@@ -73,6 +73,15 @@ export function rankCandidates(incoming: Patient, candidates: Patient[], now = D
       match.grade = 'probable';
       match.score = 0.95;
       match.basis = `${match.basis}, but ${certain.length} patients qualify: choose one`;
+    }
+  }
+  // Without a first name, twins agree on everything that is left: two such candidates are only possible.
+  const unknownFirst = graded.filter((m) => m.unknownFirst);
+  if (unknownFirst.length > 1) {
+    for (const match of unknownFirst) {
+      match.grade = 'possible';
+      match.score = Math.min(match.score, 0.66);
+      match.basis = `${match.basis}, and ${unknownFirst.length} patients agree on everything else: choose one`;
     }
   }
   return graded
