@@ -260,10 +260,16 @@ describe('registration errors', () => {
   });
 
   test('father and son born on the same day of the year are not a birth-date typo', () => {
+    const phoneOnly: Partial<Patient> = { telecom: [{ system: 'phone', value: '(617) 555-0142' }] };
     const father = patient({ birthDate: '1960-04-12' });
-    const son = patient({ birthDate: '1980-04-12' });
-    expect(grade(son, father)?.grade).not.toBe('probable');
-    expect(grade(patient({ birthDate: '1950-04-12' }), patient({ birthDate: '1950-04-21' }))?.grade).toBe('probable');
+    expect(grade(patient({ birthDate: '1980-04-12', ...phoneOnly }), father)?.grade).not.toBe('probable');
+    // The same digit error with a personal detail agreeing (the email) is a typo.
+    expect(grade(patient({ birthDate: '1980-04-12' }), father)?.grade).toBe('probable');
+  });
+
+  test('a phone with or without its country code agrees, in any country', () => {
+    expect(normalizePhone('+31 78 123 4567')).toBe(normalizePhone('078 123 4567'));
+    expect(normalizePhone('+44 20 7946 0018')).toBe(normalizePhone('020 7946 0018'));
   });
 
   test('the same name, birth date and ZIP with every contact different is only possible', () => {

@@ -132,8 +132,15 @@ export function compare(a: Demographics, b: Demographics): Comparison {
     evidence: 0,
   };
   const dobClose = fields.dob === 'none' ? dobCloseness(a.birthDate as string, b.birthDate as string) : undefined;
-  if (dobClose) {
-    comparison.dobClose = dobClose;
+  // A digit error more than ten years out is also how a father and son born on the same day of
+  // the year differ: it counts only when something personal (an email, an identifier) agrees.
+  const personal =
+    fields.email === 'exact' ||
+    (['ssn4', 'itin4', 'mbi', 'legal', 'personId'] as const).some((f) => fields[f] === 'exact') ||
+    comparison.otherId ||
+    comparison.memberId;
+  if (dobClose && (!dobClose.generationApart || personal)) {
+    comparison.dobClose = dobClose.kind;
   }
   const postcode = [...a.postcodes].filter((code) => b.postcodes.has(code)).sort((x, y) => y.length - x.length)[0];
   if (postcode) {
@@ -329,12 +336,12 @@ function compareNames(a: ReadonlySet<string>, b: ReadonlySet<string>): Agreement
 }
 
 /**
- * Names of 3+ letters that a typist or a listener would confuse: the same first letter and one
+ * Names (one of them 3+ letters) that a typist or a listener would confuse: the same first letter and one
  * edit apart (`sara`/`saraa`, `jon`/`jonn`), or the same sound spelled within two edits
  * (`stephen`/`steven`, `catherine`/`katherine`).
  */
 function isCloseName(x: string, y: string): boolean {
-  if (x.length < 3 || y.length < 3) {
+  if (Math.min(x.length, y.length) < 2 || Math.max(x.length, y.length) < 3) {
     return false;
   }
   if (x.charAt(0) === y.charAt(0) && editDistance(x, y, 1) <= 1) {
@@ -434,22 +441,20 @@ function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 /**
  * Birth dates a registration error could have turned one into the other: one day apart, day
- * and month swapped, one digit off or two adjacent digits swapped. Digit errors count only within
- * ten years, so a father and son born on the same day of the year stay apart.
+ * and month swapped, one digit off or two adjacent digits swapped; `generationApart` when the
+ * years are more than ten apart.
  */
-function dobCloseness(a: string, b: string): DobCloseness | undefined {
+function dobCloseness(a: string, b: string): { kind: DobCloseness; generationApart: boolean } | undefined {
   const days = Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / 86_400_000;
   if (days === 1) {
-    return 'one day apart';
+    return { kind: 'one day apart', generationApart: false };
   }
   const [ya, ma, da] = a.split('-');
   const [yb, mb, db] = b.split('-');
   if (ya === yb && ma === db && da === mb) {
-    return 'day and month swapped';
+    return { kind: 'day and month swapped', generationApart: false };
   }
-  if (Math.abs(Number(ya) - Number(yb)) > 10) {
-    return undefined;
-  }
+  const generationApart = Math.abs(Number(ya) - Number(yb)) > 10;
   const [x, y] = [a.replace(/-/g, ''), b.replace(/-/g, '')];
   const differ: number[] = [];
   for (let i = 0; i < x.length; i++) {
@@ -458,10 +463,10 @@ function dobCloseness(a: string, b: string): DobCloseness | undefined {
     }
   }
   if (differ.length === 1) {
-    return 'one digit off';
+    return { kind: 'one digit off', generationApart };
   }
   const [i, j] = differ as [number, number];
   return differ.length === 2 && j === i + 1 && x.charAt(i) === y.charAt(j) && x.charAt(j) === y.charAt(i)
-    ? 'two digits swapped'
+    ? { kind: 'two digits swapped', generationApart }
     : undefined;
 }

@@ -22,7 +22,7 @@ export interface Demographics {
   family: Set<string>;
   /** Full `YYYY-MM-DD` birth date. */
   birthDate?: string;
-  /** 10 digits for NANP numbers, else all digits. */
+  /** 10 digits for North American numbers, else the last 9 digits. */
   phones: Set<string>;
   emails: Set<string>;
   /** Folded street lines with USPS abbreviations, words run together. */
@@ -151,7 +151,10 @@ export function fold(text: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
-/** Phone digits, an 11-digit `1…` reduced to 10; placeholder numbers are undefined. */
+/**
+ * Phone digits: a North American number as its 10 digits (a leading 1 dropped), any other as its
+ * last 9 digits, so `+31 78 123 4567` and `078 123 4567` agree; placeholder numbers are undefined.
+ */
 export function normalizePhone(value: string): string | undefined {
   let digits = value.replace(/\D/g, '');
   if (digits.length === 11 && digits.startsWith('1')) {
@@ -165,7 +168,7 @@ export function normalizePhone(value: string): string | undefined {
   ) {
     return undefined;
   }
-  return digits;
+  return /^[2-9]\d{9}$/.test(digits) ? digits : digits.slice(-9);
 }
 
 /** A full birth date, or undefined for partial dates and placeholders. */
