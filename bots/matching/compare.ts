@@ -31,6 +31,8 @@ export interface Comparison {
   dobClose?: DobCloseness;
   /** First and family names agree only crosswise. */
   nameSwap: boolean;
+  /** The first name agrees only as the other side's middle name. */
+  firstByMiddleName: boolean;
   /** Postal codes agree: `long` (5+ characters, as a US ZIP) or `short` (4 or fewer). */
   postcode?: 'long' | 'short';
   cityState: boolean;
@@ -123,6 +125,8 @@ export function compare(a: Demographics, b: Demographics): Comparison {
   const comparison: Comparison = {
     fields,
     nameSwap,
+    firstByMiddleName:
+      fields.first === 'close' && !isCloseFirst(a, b) && (goesByMiddleName(a, b) || goesByMiddleName(b, a)),
     cityState: intersects(a.cityStates, b.cityStates),
     memberId: intersects(a.memberIds, b.memberIds),
     otherId: intersects(a.otherIds, b.otherIds),
@@ -132,14 +136,12 @@ export function compare(a: Demographics, b: Demographics): Comparison {
     evidence: 0,
   };
   const dobClose = fields.dob === 'none' ? dobCloseness(a.birthDate as string, b.birthDate as string) : undefined;
-  // A digit error more than ten years out is also how a father and son born on the same day of
-  // the year differ: it counts only when something personal (an email, an identifier) agrees.
-  const personal =
-    fields.email === 'exact' ||
-    (['ssn4', 'itin4', 'mbi', 'legal', 'personId'] as const).some((f) => fields[f] === 'exact') ||
-    comparison.otherId ||
-    comparison.memberId;
-  if (dobClose && (!dobClose.generationApart || personal)) {
+  // A father and son differ by little but the birth date: with a generational suffix on either
+  // side, birth dates must agree exactly; a digit error more than ten years out does not count
+  // when both have emails and they differ.
+  const fatherAndSon =
+    a.suffixes.size > 0 || b.suffixes.size > 0 || (dobClose?.generationApart === true && fields.email === 'none');
+  if (dobClose && !fatherAndSon) {
     comparison.dobClose = dobClose.kind;
   }
   const postcode = [...a.postcodes].filter((code) => b.postcodes.has(code)).sort((x, y) => y.length - x.length)[0];
@@ -168,8 +170,15 @@ export function gradeOf(c: Comparison): Grade | undefined {
   const personIdAgrees = (['ssn4', 'itin4', 'mbi', 'legal', 'personId'] as const).some((f) => c.fields[f] === 'exact');
   const idAgrees = personIdAgrees || c.memberId || c.otherId;
   const dobConflict = c.fields.dob === 'none' && !c.dobClose;
-  const blocked = dobConflict || c.idConflict || (c.contactConflict && !idAgrees);
-  if (c.evidence >= 8 && !blocked) {
+  // Without a birth date on both sides a father and son with one name and one household agree on
+  // everything: then something personal (an email, an identifier) must agree too.
+  const dobMissing = c.fields.dob === 'absent' && !(idAgrees || c.fields.email === 'exact');
+  const blocked = dobConflict || dobMissing || c.idConflict || (c.contactConflict && !idAgrees);
+  // Twins and spouses named after each other: a first name agreeing only as the other's middle
+  // name, within one household, tells nothing.
+  const householdTwin =
+    c.firstByMiddleName && [c.fields.street, c.fields.phone, c.fields.email].some((f) => agrees(f)) && !personIdAgrees;
+  if (c.evidence >= 8 && !blocked && !householdTwin) {
     if (firstAgrees) {
       return { grade: 'probable', score, basis };
     }
@@ -292,22 +301,36 @@ function isStrict(agreement: Agreement): boolean {
 }
 
 /**
- * First names, compared whole: the first given names equal (exact); within one edit, nickname
- * equivalents, or one side's first name among the other's middle names (fuzzy); a short name one
- * edit off or a phonetic spelling (close). Middle names agreeing with each other alone say
+ * First names, compared whole: the first given names equal (exact); within one edit or nickname
+ * equivalents (fuzzy); a short name one edit off, a phonetic spelling, or one side's first name
+ * among the other's middle names (close). Middle names agreeing with each other alone say
  * nothing: siblings share them.
  */
 function compareFirst(a: Demographics, b: Demographics): Agreement {
   if (a.first.size === 0 || b.first.size === 0) {
-    return 'absent';
+    // An initial alone (`J.`) is no first name, but a different initial is a different one.
+    return a.initials.size > 0 && b.initials.size > 0 && !intersects(a.initials, b.initials) ? 'none' : 'absent';
   }
   const firsts = compareNames(a.first, b.first);
   if (isStrict(firsts)) {
     return firsts;
   }
-  return intersects(a.firstCanonical, b.firstCanonical) || intersects(a.first, b.given) || intersects(b.first, a.given)
-    ? 'fuzzy'
-    : firsts;
+  if (intersects(a.firstCanonical, b.firstCanonical)) {
+    return 'fuzzy';
+  }
+  return firsts === 'close' || goesByMiddleName(a, b) || goesByMiddleName(b, a) ? 'close' : firsts;
+}
+
+function isCloseFirst(a: Demographics, b: Demographics): boolean {
+  return compareNames(a.first, b.first) === 'close';
+}
+
+/**
+ * `a`'s first name is one of `b`'s middle names, as when someone goes by their middle name; not
+ * when `a` has middle names of its own that `b` lacks (twins named after each other).
+ */
+function goesByMiddleName(a: Demographics, b: Demographics): boolean {
+  return intersects(a.first, b.middle) && (a.middle.size === 0 || intersects(a.middle, b.given));
 }
 
 /** The first name agrees with the other side's family name and the family name with its first name. */
@@ -344,11 +367,15 @@ function isCloseName(x: string, y: string): boolean {
   if (Math.min(x.length, y.length) < 2 || Math.max(x.length, y.length) < 3) {
     return false;
   }
-  if (x.charAt(0) === y.charAt(0) && editDistance(x, y, 1) <= 1) {
+  const distance = editDistance(x, y, 2);
+  if (distance > 2) {
+    return false;
+  }
+  if (distance <= 1 && x.charAt(0) === y.charAt(0)) {
     return true;
   }
   const key = phoneticKey(x);
-  return key.length >= 3 && key === phoneticKey(y) && editDistance(x, y, 2) <= 2;
+  return key.length >= 3 && key === phoneticKey(y);
 }
 
 /**
@@ -418,6 +445,9 @@ function identifierConflict(a: Demographics, b: Demographics): boolean {
 
 /** `system|value` sets sharing a system but no value. */
 function systemConflict(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size === 0 || b.size === 0) {
+    return false;
+  }
   const systemOf = (key: string): string => key.slice(0, key.indexOf('|'));
   const bSystems = new Set([...b].map(systemOf));
   for (const key of a) {
@@ -445,12 +475,14 @@ function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
  * years are more than ten apart.
  */
 function dobCloseness(a: string, b: string): { kind: DobCloseness; generationApart: boolean } | undefined {
-  const days = Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) / 86_400_000;
-  if (days === 1) {
-    return { kind: 'one day apart', generationApart: false };
-  }
   const [ya, ma, da] = a.split('-');
   const [yb, mb, db] = b.split('-');
+  if (
+    Math.abs(Number(ya) - Number(yb)) <= 1 &&
+    Math.abs(Date.parse(`${a}T00:00:00Z`) - Date.parse(`${b}T00:00:00Z`)) === 86_400_000
+  ) {
+    return { kind: 'one day apart', generationApart: false };
+  }
   if (ya === yb && ma === db && da === mb) {
     return { kind: 'day and month swapped', generationApart: false };
   }

@@ -14,6 +14,8 @@ export interface Demographics {
   first: Set<string>;
   /** Every given name (middle names too), folded, each whole. */
   given: Set<string>;
+  /** The given names after the first of each name. */
+  middle: Set<string>;
   /** Nickname-table canonical forms of the first given names. */
   firstCanonical: Set<string>;
   /** First letters of the given names. */
@@ -88,6 +90,8 @@ const PLACEHOLDER_NAMES = new Set([
   'doe',
 ]);
 const PLACEHOLDER_STREETS = /^(unknown|homeless|generaldelivery|none|na|noaddress|unk|nofixedaddress|street)$/;
+/** A line naming only a unit within a building (`Unit 2`, `Apt 4B`, `# 12`): many neighbours share it. */
+const UNIT_LINE = /^(apt|apartment|unit|ste|suite|fl|floor|bldg|building|rm|room|no|number|flat)?[a-z]?\d*[a-z]?$/;
 const GENERATIONAL: Record<string, string> = {
   jr: 'jr',
   junior: 'jr',
@@ -193,13 +197,16 @@ const GLUED_STREET_WORD = new RegExp(
 
 /**
  * A street line folded to one string, with USPS abbreviations: `105 Lambrigg Street`,
- * `105 lambriggstreet` and `105lambrigg st.` all become `105lambriggst`.
+ * `105 lambriggstreet` and `105lambrigg st.` all become `105lambriggst`; a leading direction run
+ * into the name is split off (`northbroadway` -> `nbroadway`).
  */
 export function normalizeStreet(line: string): string | undefined {
   const words = line
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase()
+    .replace(/(\d)([a-z])/g, '$1 $2')
+    .replace(/\b(north|south|east|west)(?=[a-z]{4})/g, '$1 ')
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
     .map((word) => {
@@ -209,7 +216,7 @@ export function normalizeStreet(line: string): string | undefined {
         : (STREET_WORDS[word] ?? word);
     });
   const street = words.join('');
-  return street && !PLACEHOLDER_STREETS.test(street) ? street : undefined;
+  return street && !PLACEHOLDER_STREETS.test(street) && !UNIT_LINE.test(street) ? street : undefined;
 }
 
 /** A postal code of any country folded (`SW1A 2AA` -> `sw1a2aa`), a US ZIP+4 cut to five digits; placeholders undefined. */
@@ -226,6 +233,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
   const d: Demographics = {
     first: new Set(),
     given: new Set(),
+    middle: new Set(),
     firstCanonical: new Set(),
     initials: new Set(),
     family: new Set(),
@@ -254,6 +262,9 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
       }
       if (folded.length > 1) {
         d.given.add(folded);
+        if (index > 0) {
+          d.middle.add(folded);
+        }
         if (index === 0) {
           d.first.add(folded);
           canonicalNames(folded).forEach((c) => d.firstCanonical.add(c));

@@ -6,7 +6,7 @@
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Bundle, ContactPoint, Identifier, Patient } from '@medplum/fhirtypes';
-import type { Comparison, Grade, MatchGrade } from './compare';
+import type { Agreement, Comparison, Grade, MatchGrade } from './compare';
 import { compare, gradeOf } from './compare';
 import type { Demographics } from './demographics';
 import { demographicsOf, fold, MBI_SYSTEMS, normalizeBirthDate, normalizePhone, SSN_SYSTEM } from './demographics';
@@ -75,13 +75,26 @@ export function rankCandidates(incoming: Patient, candidates: Patient[], now = D
       match.basis = `${match.basis}, but ${certain.length} patients qualify: choose one`;
     }
   }
-  // Without a first name, twins agree on everything that is left: two such candidates are only possible.
+  // Twins with similar names (Ann, Ana): a candidate whose first name is only close loses to one
+  // with the same birth date whose first name agrees outright.
+  const outright = graded.filter((m) => m.comparison.fields.dob === 'exact' && isStrict(m.comparison.fields.first));
+  for (const match of graded) {
+    const { fields } = match.comparison;
+    if (match.grade === 'probable' && fields.first === 'close' && fields.dob === 'exact' && outright.length > 0) {
+      match.grade = 'possible';
+      match.score = Math.min(match.score, 0.66);
+      match.basis = `${match.basis}, but another patient born the same day has this first name`;
+    }
+  }
+  // Without a first name, twins agree on everything that is left: such a candidate stays probable
+  // only when no other candidate is certain, probable or in the same position.
   const unknownFirst = graded.filter((m) => m.unknownFirst);
-  if (unknownFirst.length > 1) {
+  const others = graded.filter((m) => !m.unknownFirst && m.grade !== 'possible');
+  if (unknownFirst.length > 1 || (unknownFirst.length > 0 && others.length > 0)) {
     for (const match of unknownFirst) {
       match.grade = 'possible';
       match.score = Math.min(match.score, 0.66);
-      match.basis = `${match.basis}, and ${unknownFirst.length} patients agree on everything else: choose one`;
+      match.basis = `${match.basis}, and ${unknownFirst.length + others.length} patients agree on everything else: choose one`;
     }
   }
   return graded
@@ -128,6 +141,10 @@ export function cleanForMatch(patient: Patient): Patient {
     ...(patient.address && { address: patient.address }),
     ...(identifier.length > 0 && { identifier }),
   };
+}
+
+function isStrict(agreement: Agreement): boolean {
+  return agreement === 'exact' || agreement === 'fuzzy';
 }
 
 function splitSystemValue(key: string): Identifier {
