@@ -228,7 +228,10 @@ export function normalizePostcode(value: string): string | undefined {
   return /^\d{9}$/.test(code) ? code.slice(0, 5) : code;
 }
 
-/** The normalized matching fields of a Patient. */
+/** The most names, given names per name, telecoms, addresses, lines and identifiers read from one Patient. */
+export const MAX_VALUES = 20;
+
+/** The normalized matching fields of a Patient (at most MAX_VALUES of each list, so work stays bounded). */
 export function demographicsOf(patient: Patient, now = Date.now()): Demographics {
   const d: Demographics = {
     first: new Set(),
@@ -251,8 +254,8 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
     otherIds: new Set(),
     suffixes: new Set(),
   };
-  for (const name of patient.name ?? []) {
-    (name.given ?? []).forEach((given, index) => {
+  for (const name of (patient.name ?? []).slice(0, MAX_VALUES)) {
+    (name.given ?? []).slice(0, MAX_VALUES).forEach((given, index) => {
       const folded = fold(given);
       if (!folded || PLACEHOLDER_NAMES.has(folded)) {
         return;
@@ -283,7 +286,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
         }
       }
     }
-    for (const suffix of name.suffix ?? []) {
+    for (const suffix of (name.suffix ?? []).slice(0, MAX_VALUES)) {
       const generational = GENERATIONAL[fold(suffix)];
       if (generational) {
         d.suffixes.add(generational);
@@ -294,7 +297,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
   if (birthDate) {
     d.birthDate = birthDate;
   }
-  for (const telecom of patient.telecom ?? []) {
+  for (const telecom of (patient.telecom ?? []).slice(0, MAX_VALUES)) {
     const value = telecom.value?.trim();
     if (!value) {
       continue;
@@ -311,8 +314,8 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
       }
     }
   }
-  for (const address of patient.address ?? []) {
-    for (const line of address.line ?? []) {
+  for (const address of (patient.address ?? []).slice(0, MAX_VALUES)) {
+    for (const line of (address.line ?? []).slice(0, MAX_VALUES)) {
       const street = normalizeStreet(line);
       if (street) {
         d.streets.add(street);
@@ -326,7 +329,7 @@ export function demographicsOf(patient: Patient, now = Date.now()): Demographics
       d.cityStates.add(`${fold(address.city)}|${fold(address.state)}`);
     }
   }
-  for (const identifier of patient.identifier ?? []) {
+  for (const identifier of (patient.identifier ?? []).slice(0, MAX_VALUES)) {
     addIdentifier(d, identifier);
   }
   return d;
