@@ -307,6 +307,39 @@ describe('registration errors', () => {
   });
 });
 
+describe('guards found by the hold-out', () => {
+  test('a line naming only a unit is no street: neighbours share it', () => {
+    const d = demographicsOf(patient({ address: [{ line: ['40 Elm Street', 'Unit 2'] }] }));
+    expect([...d.streets]).toEqual(['40elmst']);
+  });
+
+  test('without a birth date on one side, a father and son agree on everything: something personal must agree too', () => {
+    const noEmail: Partial<Patient> = { telecom: [{ system: 'phone', value: '(617) 555-0142' }] };
+    const father = patient({ ...noEmail, birthDate: '1955-02-01' });
+    expect(grade(patient({ ...noEmail, birthDate: undefined }), father)?.grade).toBe('possible');
+    expect(grade(patient({ birthDate: undefined }), patient())?.grade).toBe('probable');
+  });
+
+  test('an initial that differs from the other first name is a different name', () => {
+    const initial = patient({ name: [{ family: 'Rivera', given: ['M.'] }] });
+    expect(compare(demographicsOf(initial), demographicsOf(patient())).fields.first).toBe('none');
+    const same = patient({ name: [{ family: 'Rivera', given: ['R.'] }] });
+    expect(compare(demographicsOf(same), demographicsOf(patient())).fields.first).toBe('absent');
+  });
+
+  test('a close first name loses to another candidate born the same day whose first name agrees (Ann, Ana)', () => {
+    const ann = patient({ name: [{ family: 'Rivera', given: ['Ann'] }] });
+    const matches = rankCandidates(ann, [
+      patient({ name: [{ family: 'Rivera', given: ['Ana'] }] }, 'ana'),
+      patient({ name: [{ family: 'Rivera', given: ['Ann'] }], telecom: [] }, 'ann'),
+    ]);
+    expect(matches.map((m) => [m.patient.id, m.grade])).toEqual([
+      ['ann', 'certain'],
+      ['ana', 'possible'],
+    ]);
+  });
+});
+
 describe('identifiers', () => {
   const socSec = (value: string): Patient['identifier'] => [{ system: 'https://registry.example/soc-sec-id', value }];
 
