@@ -273,6 +273,13 @@ describe('registration errors', () => {
     );
   });
 
+  test('1 January of the same year, as entered for an unknown birthday, is no conflict', () => {
+    const result = grade(patient({ birthDate: '1980-01-01' }), patient());
+    expect(result?.grade).toBe('probable');
+    expect(result?.basis).toMatch(/1 January/);
+    expect(grade(patient({ birthDate: '1981-01-01' }), patient())?.grade).not.toBe('probable');
+  });
+
   test('father and son born on the same day of the year are not a birth-date typo when either carries a suffix', () => {
     const father = patient({ birthDate: '1960-04-12' });
     const son = patient({ birthDate: '1980-04-12', name: [{ family: 'Rivera', given: ['Robert'], suffix: ['Jr'] }] });

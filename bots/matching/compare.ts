@@ -23,7 +23,12 @@ export type MatchGrade = 'certain' | 'probable' | 'possible';
 type Field = 'first' | 'last' | 'dob' | 'street' | 'phone' | 'email' | 'ssn4' | 'itin4' | 'mbi' | 'legal' | 'personId';
 
 /** How two different birth dates are close: one day, day and month swapped, one digit, two adjacent digits swapped. */
-export type DobCloseness = 'one day apart' | 'day and month swapped' | 'one digit off' | 'two digits swapped';
+export type DobCloseness =
+  | 'one day apart'
+  | 'day and month swapped'
+  | 'one digit off'
+  | 'two digits swapped'
+  | 'same year, 1 January for an unknown birthday';
 
 export interface Comparison {
   fields: Record<Field, Agreement>;
@@ -270,7 +275,14 @@ function evidenceOf(c: Comparison, a: Demographics, b: Demographics): number {
   let e = 0;
   e += weight(fields.first, 1.7, 1.5, 1.3);
   e += weight(fields.last, 2.3, 2.0, 1.8);
-  e += fields.dob === 'exact' ? 4.0 : c.dobClose ? 3.0 : 0;
+  e +=
+    fields.dob === 'exact'
+      ? 4.0
+      : c.dobClose === 'same year, 1 January for an unknown birthday'
+        ? 1.8
+        : c.dobClose
+          ? 3.0
+          : 0;
   e += weight(fields.street, 4.5, 4.2, 3.5);
   e += c.postcode === 'long' ? 3.5 : c.postcode === 'short' ? 2.5 : c.cityState ? 2.0 : 0;
   e += fields.phone === 'exact' ? 6 : 0;
@@ -485,6 +497,9 @@ function dobCloseness(a: string, b: string): { kind: DobCloseness; generationApa
   }
   if (ya === yb && ma === db && da === mb) {
     return { kind: 'day and month swapped', generationApart: false };
+  }
+  if (ya === yb && (a.endsWith('-01-01') || b.endsWith('-01-01'))) {
+    return { kind: 'same year, 1 January for an unknown birthday', generationApart: false };
   }
   const generationApart = Math.abs(Number(ya) - Number(yb)) > 10;
   const [x, y] = [a.replace(/-/g, ''), b.replace(/-/g, '')];

@@ -30,10 +30,10 @@ export function printMatcher(seed: number, e: Evaluation): void {
 }
 
 export function printLookalikes(byLookalike: Record<string, LookalikeFigures>): void {
-  console.log('  look-alike                probable or certain / count  rate');
+  console.log('  look-alike                        probable or certain / count  rate');
   for (const [name, l] of Object.entries(byLookalike)) {
     console.log(
-      `   ${name.padEnd(24)} ${String(l.falsePositives).padStart(5)} / ${String(l.count).padEnd(13)} ${l.rate.toFixed(4)}`
+      `   ${name.padEnd(32)} ${String(l.falsePositives).padStart(5)} / ${String(l.count).padEnd(13)} ${l.rate.toFixed(4)}`
     );
   }
 }

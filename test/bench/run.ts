@@ -41,6 +41,12 @@ console.log(
   `  certain precision ${holdout.worstCertainPrecision.toFixed(3)}, hard-negative false positives ${holdout.worstHardNegativeFpr.toFixed(4)} (seed ${holdout.worstSeed}), recall certain+probable ${holdout.worstRecall.toFixed(3)} (lowest)`
 );
 printLookalikes(holdout.byLookalike);
+console.log('  first error of the true match   found / true matches (all seeds)  recall');
+for (const [error, c] of Object.entries(holdout.byError)) {
+  console.log(
+    `   ${error.padEnd(30)} ${String(c.found).padStart(5)} / ${String(c.positives).padEnd(24)} ${c.recall.toFixed(3)}`
+  );
+}
 const ui = await benchUi(5);
 if (ui) {
   console.log('Pages in Chromium (local mode), a 1,000-resource link, 5 rounds, medians');

@@ -475,6 +475,8 @@ export interface HoldoutResult {
   worstRecall: number;
   /** Look-alike figures summed over all seeds. */
   byLookalike: Record<string, LookalikeFigures>;
+  /** Recall by the first error of the true match, summed over all seeds. */
+  byError: Record<string, { positives: number; found: number; recall: number }>;
 }
 
 /** The hold-out's labeled queries for one seed. */
@@ -495,7 +497,17 @@ export function evaluateHoldout(seeds = HOLDOUT_SEEDS): HoldoutResult {
       sum.rate = sum.falsePositives / sum.count;
     }
   }
+  const byError: HoldoutResult['byError'] = {};
+  for (const e of results) {
+    for (const [error, c] of Object.entries(e.byClass)) {
+      const sum = (byError[error] ??= { positives: 0, found: 0, recall: 0 });
+      sum.positives += c.positives;
+      sum.found += c.found;
+      sum.recall = sum.found / sum.positives;
+    }
+  }
   return {
+    byError,
     seeds: results,
     worstSeed: worst.seed,
     worstCertainPrecision: Math.min(...results.map((e) => e.certainPrecision)),
