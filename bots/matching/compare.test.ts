@@ -293,6 +293,8 @@ describe('registration errors', () => {
   test('a phone with or without its country code agrees, in any country', () => {
     expect(normalizePhone('+31 78 123 4567')).toBe(normalizePhone('078 123 4567'));
     expect(normalizePhone('+44 20 7946 0018')).toBe(normalizePhone('020 7946 0018'));
+    expect(normalizePhone('+61 2 9876 5432')).toBe(normalizePhone('(02) 9876 5432'));
+    expect(normalizePhone('+1 617 555 0142')).toBe('6175550142');
   });
 
   test('the same name, birth date and ZIP with every contact different is only possible', () => {

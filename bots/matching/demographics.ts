@@ -156,8 +156,9 @@ export function fold(text: string): string {
 }
 
 /**
- * Phone digits: a North American number as its 10 digits (a leading 1 dropped), any other as its
- * last 9 digits, so `+31 78 123 4567` and `078 123 4567` agree; placeholder numbers are undefined.
+ * Phone digits: a North American number as its 10 digits (a leading 1 dropped), any other (a
+ * `+` or `00` prefix with another country code, or another length) as its last 9 digits, so
+ * `+31 78 123 4567` and `078 123 4567` agree; placeholder numbers are undefined.
  */
 export function normalizePhone(value: string): string | undefined {
   let digits = value.replace(/\D/g, '');
@@ -172,7 +173,8 @@ export function normalizePhone(value: string): string | undefined {
   ) {
     return undefined;
   }
-  return /^[2-9]\d{9}$/.test(digits) ? digits : digits.slice(-9);
+  const international = /^\s*(\+|00)/.test(value) && !/^\s*(\+|00)\s*1/.test(value);
+  return !international && /^[2-9]\d{9}$/.test(digits) ? digits : digits.slice(-9);
 }
 
 /** A full birth date, or undefined for partial dates and placeholders. */

@@ -260,12 +260,19 @@ const NICKNAMES: Record<string, string> = {
   Jonathan: 'Jon',
 };
 
-/** Foreign places: city, ISO country, a postcode maker, the local phone prefix and its international form. */
-const ABROAD: [string, string, (digits: (n: number) => string, letter: () => string) => string, string, string][] = [
-  ['Dordrecht', 'NL', (d, l) => `${d(4).replace(/^0/, '3')} ${l()}${l()}`, '078', '+31 78'],
-  ['London', 'GB', (d, l) => `SW${d(1)}${l()} ${d(1)}${l()}${l()}`, '020', '+44 20'],
-  ['Canberra', 'AU', (d) => `26${d(2)}`, '02', '+61 2'],
-  ['Berlin', 'DE', (d) => `10${d(3)}`, '030', '+49 30'],
+/** Foreign places: city, ISO country, a postcode maker, the local phone prefix, its international form, subscriber digits. */
+const ABROAD: [
+  string,
+  string,
+  (digits: (n: number) => string, letter: () => string) => string,
+  string,
+  string,
+  number,
+][] = [
+  ['Dordrecht', 'NL', (d, l) => `${d(4).replace(/^0/, '3')} ${l()}${l()}`, '078', '+31 78', 7],
+  ['London', 'GB', (d, l) => `SW${d(1)}${l()} ${d(1)}${l()}${l()}`, '020', '+44 20', 8],
+  ['Canberra', 'AU', (d) => `26${d(2)}`, '02', '+61 2', 8],
+  ['Berlin', 'DE', (d) => `10${d(3)}`, '030', '+49 30', 8],
 ];
 const FOREIGN_STREETS = ['Voorstraat', 'Baker Street', 'Lambrigg Street', 'Friedrichstraße', 'Rue de Rivoli'];
 const REGISTRY_SYSTEM = 'https://registry.example/person-id';
@@ -353,8 +360,8 @@ export class PatientGenerator {
   }
 
   private abroad(): Pick<Person, 'street' | 'city' | 'zip' | 'country' | 'phone' | 'phoneAsWritten'> {
-    const [city, country, postcode, local, international] = this.pick(ABROAD);
-    const number = this.digits(7);
+    const [city, country, postcode, local, international, length] = this.pick(ABROAD);
+    const number = `${2 + Math.floor(this.random() * 8)}${this.digits(length - 1)}`;
     const street = this.pick(FOREIGN_STREETS);
     const house = 1 + Math.floor(this.random() * 200);
     return {
