@@ -90,8 +90,10 @@ export function rankCandidates(incoming: Patient, candidates: Patient[], now = D
     }
   }
   // Twins with similar names (Ann, Ana): a candidate whose first name is only close loses to one
-  // with the same birth date whose first name agrees outright.
-  const outright = graded.filter((m) => m.comparison.fields.dob === 'exact' && isStrict(m.comparison.fields.first));
+  // with the same birth date and last name whose first name agrees outright.
+  const outright = graded.filter(
+    ({ comparison: { fields } }) => fields.dob === 'exact' && isStrict(fields.first) && isStrict(fields.last)
+  );
   for (const match of graded) {
     const { fields } = match.comparison;
     if (match.grade === 'probable' && fields.first === 'close' && fields.dob === 'exact' && outright.length > 0) {
