@@ -175,7 +175,7 @@ export function gradeOf(c: Comparison): Grade | undefined {
   const personIdAgrees = (['ssn4', 'itin4', 'mbi', 'legal', 'personId'] as const).some((f) => c.fields[f] === 'exact');
   const idAgrees = personIdAgrees || c.memberId || c.otherId;
   const dobConflict = c.fields.dob === 'none' && !c.dobClose;
-  // Without a birth date on both sides a father and son with one name and one household agree on
+  // Without a birth date on either side, a father and son with one name and one household agree on
   // everything: then something personal (an email, an identifier) must agree too.
   const dobMissing = c.fields.dob === 'absent' && !(idAgrees || c.fields.email === 'exact');
   const blocked = dobConflict || dobMissing || c.idConflict || (c.contactConflict && !idAgrees);
