@@ -1,13 +1,13 @@
 /**
- * Matching against Medplum's in-memory FHIR server: our own candidate searches where the server
- * has no `Patient/$match` (as `@medplum/mock`), the server operation when it exists, and the
- * bot's resolve filling `matches`.
+ * Matching against Medplum's in-memory FHIR server: our own candidate searches (always, within
+ * their budget), the server's `Patient/$match` on top when it exists, and the bot's resolve
+ * filling `matches`.
  */
-import { allOk } from '@medplum/core';
+import { allOk, ReadablePromise } from '@medplum/core';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { findMatches } from '../bots/matching/match';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { findMatches, MAX_CANDIDATE_SEARCHES, SEARCH_LIMITS } from '../bots/matching/match';
 import { createBotHarness, ok } from './support/bot';
 import { createFhirServer } from '../local/fhir-server';
 import { ShlSender } from '../local/shl-sender';
@@ -68,8 +68,77 @@ describe('findMatches without Patient/$match', () => {
   });
 });
 
+describe('candidate searches are budgeted', () => {
+  test('a Patient with 3,000 names and hundreds of phones, emails and identifiers makes at most MAX_CANDIDATE_SEARCHES searches, 4 at a time', async () => {
+    const medplum = createFhirServer();
+    const seeded = await seed(medplum);
+    let running = 0;
+    let mostAtOnce = 0;
+    const search = medplum.searchResources.bind(medplum);
+    const spy = vi.spyOn(medplum, 'searchResources').mockImplementation(
+      (...args) =>
+        new ReadablePromise(
+          (async () => {
+            running++;
+            mostAtOnce = Math.max(mostAtOnce, running);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            try {
+              return await search(...args);
+            } finally {
+              running--;
+            }
+          })()
+        )
+    );
+    const pathological: Patient = {
+      ...incoming,
+      name: [
+        ...(incoming.name ?? []),
+        ...Array.from({ length: 3000 }, (_, i) => ({ family: `Family${i}`, given: [`Given${i}`] })),
+      ],
+      telecom: [
+        ...(incoming.telecom ?? []),
+        ...Array.from({ length: 500 }, (_, i) => ({
+          system: 'phone' as const,
+          value: `617555${String(i).padStart(4, '0')}`,
+        })),
+        ...Array.from({ length: 500 }, (_, i) => ({ system: 'email' as const, value: `person${i}@example.com` })),
+      ],
+      identifier: Array.from({ length: 500 }, (_, i) => ({
+        system: 'https://registry.example/id',
+        value: String(i),
+        type: { coding: [{ code: 'MR' }] },
+      })),
+    };
+    const queries: Patient[] = [];
+    medplum.router.add('POST', 'Patient/$match', (req) => {
+      queries.push((req.body as { resource: Patient }).resource);
+      return Promise.resolve([allOk, { resourceType: 'Bundle', type: 'searchset', entry: [] }]);
+    });
+    const result = await findMatches(medplum, pathological);
+    expect(result.via).toBe('match-operation');
+    expect(queries[0]?.name).toHaveLength(SEARCH_LIMITS.names);
+    expect(queries[0]?.identifier?.length).toBeLessThanOrEqual(SEARCH_LIMITS.identifiers);
+    expect(queries[0]?.telecom?.length).toBeLessThanOrEqual(2 * SEARCH_LIMITS.phones + SEARCH_LIMITS.emails);
+    expect(MAX_CANDIDATE_SEARCHES).toBe(17);
+    expect(spy.mock.calls.length).toBeGreaterThan(5);
+    expect(spy.mock.calls.length).toBeLessThanOrEqual(MAX_CANDIDATE_SEARCHES);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(mostAtOnce).toBeLessThanOrEqual(SEARCH_LIMITS.concurrency);
+    const searchedFamilies = spy.mock.calls
+      .map(([, params]) => (params as Record<string, string>).family)
+      .filter(Boolean);
+    // Each name as family, its given name as family (names swapped), and the accent-folded family.
+    expect(new Set(searchedFamilies).size).toBeLessThanOrEqual(3 * SEARCH_LIMITS.names);
+    const phoneSearch = spy.mock.calls.map(([, params]) => (params as Record<string, string>).phone).find(Boolean);
+    expect(phoneSearch?.split(',').length).toBeLessThanOrEqual(7 * SEARCH_LIMITS.phones);
+    // The budget still reaches the stored record.
+    expect(result.matches[0]?.patient.id).toBe(seeded.same?.id);
+  });
+});
+
 describe('findMatches with Patient/$match', () => {
-  test('the server operation supplies candidates and verdicts; our comparator grades them', async () => {
+  test('the server operation adds candidates and verdicts; our own searches run too; our comparator grades them', async () => {
     const medplum = createFhirServer();
     const seeded = await seed(medplum);
     const requests: unknown[] = [];
@@ -78,6 +147,7 @@ describe('findMatches with Patient/$match', () => {
       const bundle: Bundle<Patient> = {
         resourceType: 'Bundle',
         type: 'searchset',
+        // The server's top candidates only: the twin the searches find is not among them.
         entry: [seeded.other, seeded.same].map((resource) => ({
           resource,
           search: {
@@ -94,9 +164,10 @@ describe('findMatches with Patient/$match', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatchObject({ onlyCertainMatches: false, count: 5, resource: { resourceType: 'Patient' } });
     expect((requests[0] as { resource: Patient }).resource).not.toHaveProperty('id');
-    // The server called both certain; ours keeps only the real one, as probable.
+    // The server called both certain; ours keeps only the real one, as probable, and adds what the searches found.
     expect(result.matches.map((m) => [m.patient.id, m.grade, m.server?.grade])).toEqual([
       [seeded.same?.id, 'probable', 'certain'],
+      [seeded.twin?.id, 'possible', undefined],
     ]);
   });
 });

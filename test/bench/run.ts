@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { build } from 'vite';
 import { gzipSync } from 'node:zlib';
+import { evaluateHoldout, HOLDOUT_POOL } from '../support/matching-holdout';
 import { evaluateMatcher } from '../support/matcher-evaluation';
+import { printLookalikes, printMatcher } from './matcher-bench';
 import { benchTransaction } from './import-bench';
 import { benchResolve, BOT_DIST } from './resolve-bench';
 import { benchUi } from './ui-bench';
@@ -28,23 +30,23 @@ console.log(`  ours (planImport)                     ${transaction.ours.toFixed(
 console.log(`  @medplum/core convertToTransactionBundle ${transaction.theirs.toFixed(1)} ms`);
 console.log(`  ours / theirs = ${(transaction.ours / transaction.theirs).toFixed(2)} (target <= 1.0)`);
 
-const matcher = evaluateMatcher(20261124, 2400);
+for (const seed of [20261124, 7]) {
+  printMatcher(seed, evaluateMatcher(seed, 2400));
+}
+const holdout = evaluateHoldout();
 console.log(
-  `Matcher: ${matcher.queries} generated queries, pools of 40 (${matcher.pairs} pairs, ${matcher.hardNegatives} hard negatives)`
+  `Matching hold-out: ${holdout.seeds.length} seeds x ${holdout.seeds[0]?.queries ?? 0} queries, pools of ${HOLDOUT_POOL}; worst seed:`
 );
 console.log(
-  `  certain precision ${matcher.certainPrecision.toFixed(3)} (${matcher.certain} certain), recall certain+probable ${matcher.recall.toFixed(3)}`
+  `  certain precision ${holdout.worstCertainPrecision.toFixed(3)}, hard-negative false positives ${holdout.worstHardNegativeFpr.toFixed(4)} (seed ${holdout.worstSeed}), recall certain+probable ${holdout.worstRecall.toFixed(3)} (lowest)`
 );
-console.log(
-  `  false-positive rate: hard negatives ${matcher.hardNegativeFpr.toFixed(4)}, all candidates ${matcher.overallFpr.toFixed(5)}; possible on negatives ${matcher.possibleOnNegatives}`
-);
-console.log(
-  `  misses ${JSON.stringify(matcher.missesByCategory)}; false positives ${JSON.stringify(matcher.falsePositivesByCategory)}`
-);
-console.log(
-  `  ${Math.round(matcher.candidatesScored / (matcher.rankingMs / 1000)).toLocaleString('en-US')} candidates scored per second`
-);
-
+printLookalikes(holdout.byLookalike);
+console.log('  first error of the true match   found / true matches (all seeds)  recall');
+for (const [error, c] of Object.entries(holdout.byError)) {
+  console.log(
+    `   ${error.padEnd(30)} ${String(c.found).padStart(5)} / ${String(c.positives).padEnd(24)} ${c.recall.toFixed(3)}`
+  );
+}
 const ui = await benchUi(5);
 if (ui) {
   console.log('Pages in Chromium (local mode), a 1,000-resource link, 5 rounds, medians');
