@@ -9,6 +9,7 @@ import type { ConvertedDocument } from '../bots/ccda/convert';
 import type { CheckInOutput } from '../bots/import/check-in';
 import type { PollReport } from '../bots/import/follow';
 import type { ImportOutput, ImportSource } from '../bots/import/import';
+import { failedRunBody } from '../bots/failed-run';
 import type { ErrorOutput, PublicKeyOutput, ResolveOutput } from '../bots/shl-import';
 import { sealForBot } from './sealing';
 
@@ -22,8 +23,21 @@ export class BotError extends Error {
   }
 }
 
+/**
+ * Runs one operation. A failed run reaches us as an error (the server answers HTTP 400 with the
+ * contract's `error` inside the OperationOutcome); older bots answered `{ error }` with 200.
+ */
 async function execute<T>(medplum: MedplumClient, bot: BotRef, input: Record<string, unknown>): Promise<T> {
-  const output = (await medplum.executeBot(bot, input, 'application/json')) as T | ErrorOutput;
+  let output: T | ErrorOutput;
+  try {
+    output = (await medplum.executeBot(bot, input, 'application/json')) as T | ErrorOutput;
+  } catch (err) {
+    const error = failedRunBody((err as { outcome?: unknown }).outcome);
+    if (error) {
+      throw new BotError(error);
+    }
+    throw err;
+  }
   if (typeof output === 'object' && output !== null && 'error' in output) {
     throw new BotError(output.error);
   }

@@ -14,6 +14,9 @@
  * - `check-in`: a kiosk's resolve that imports unattended only for a single certain match (when
  *   the project allows it), else queues a Task for staff; answers no health data.
  *
+ * A failed operation throws (see failed-run.ts): Medplum then records the run as failed, with
+ * the contract code as its one-line reason, and answers the caller the contract's `error` body.
+ *
  * Nothing here logs or returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
@@ -21,6 +24,7 @@ import type { Patient } from '@medplum/fhirtypes';
 import type { CheckInOutput } from './import/check-in';
 import type { ConvertedDocument } from './ccda/convert';
 import { convertCcdaInput } from './ccda/convert';
+import { failedRun } from './failed-run';
 import { checkIn } from './import/check-in';
 import type { PollReport } from './import/follow';
 import { pollFollowed, startFollowing } from './import/follow';
@@ -137,7 +141,8 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
         );
     }
   } catch (err) {
-    return { error: toErrorBody(err) };
+    // Thrown, not returned: a returned answer is a successful run to Medplum.
+    throw failedRun(toErrorBody(err));
   }
 }
 

@@ -84,18 +84,31 @@ describe('built bot in vmcontext', () => {
     }
   });
 
-  test('a tampered file is decrypt-failed inside the sandbox too', async () => {
+  test('a tampered file is decrypt-failed inside the sandbox too: a failed run, the code its only logged reason', async () => {
     const { jwk } = (await runInVmContext(code, { input: { operation: 'public-key' }, secrets })) as PublicKeyOutput;
     const link = await sender.createLink({
       files: [{ content: '{"resourceType":"Patient"}', contentType: 'application/fhir+json', tamper: true }],
     });
     const sealed = await sealForBot(jwk, { shl: link.shl });
-    const output = (await runInVmContext(code, {
-      input: { operation: 'resolve', sealed, recipient: 'x' },
-      secrets,
-    })) as {
-      error?: { code: string };
+    const logs: string[] = [];
+    const output = (await runInVmContext(
+      code,
+      { input: { operation: 'resolve', sealed, recipient: 'x' }, secrets },
+      logs
+    )) as {
+      resourceType?: string;
+      error?: { code: string; message: string };
     };
+    // What $execute answers for a run that threw: an OperationOutcome carrying the contract's body.
+    expect(output.resourceType).toBe('OperationOutcome');
     expect(output.error?.code).toBe('decrypt-failed');
+    expect(output.error?.message).toMatch(/\w/);
+    // What Medplum keeps in the AuditEvent: the reason, one line, each time it logs it; no stack frames.
+    const lines = logs.join('\n').split('\n');
+    expect(lines).toEqual([
+      'Unhandled error: shl-import: decrypt-failed',
+      'shl-import: decrypt-failed',
+      'Error shl-import: decrypt-failed',
+    ]);
   });
 });

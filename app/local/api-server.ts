@@ -1,9 +1,11 @@
 /**
  * A local Medplum-compatible API on 127.0.0.1 for local mode and browser tests: the FHIR API of
  * @medplum/fhir-router over an in-memory repository at the standard paths (`/fhir/R4/...`),
- * `auth/me`, and `Bot/$execute` running the built `shl-import` bot. No account, no network.
+ * `auth/me`, and `Bot/$execute` running the built `shl-import` bot (a run that throws is answered
+ * as Medplum's server does: HTTP 400, the thrown value as an OperationOutcome). No account, no
+ * network.
  */
-import { getStatus } from '@medplum/core';
+import { getStatus, normalizeOperationOutcome } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -62,13 +64,19 @@ async function handle(options: LocalApiOptions, req: IncomingMessage, res: Serve
   const path = url.pathname.slice('/fhir/R4'.length);
   const execute = /^\/Bot\/(?:([^/]+)\/)?\$execute$/.exec(path);
   if (execute && req.method === 'POST') {
-    const output = await options.bot(options.medplum, {
-      bot: { reference: `Bot/${execute[1] ?? 'shl-import'}` },
-      contentType: req.headers['content-type'] ?? 'application/json',
-      input: body,
-      secrets: options.secrets,
-      requester: { reference: `Practitioner/${options.medplum.getProfile()?.id ?? 'local'}` },
-    });
+    let output: unknown;
+    try {
+      output = await options.bot(options.medplum, {
+        bot: { reference: `Bot/${execute[1] ?? 'shl-import'}` },
+        contentType: req.headers['content-type'] ?? 'application/json',
+        input: body,
+        secrets: options.secrets,
+        requester: { reference: `Practitioner/${options.medplum.getProfile()?.id ?? 'local'}` },
+      });
+    } catch (err) {
+      send(res, 400, normalizeOperationOutcome(err));
+      return;
+    }
     send(res, 200, output);
     return;
   }

@@ -1,11 +1,13 @@
 /**
  * Calling the `shl-import` bot the way Medplum does, with a real sealing key: the demo-bot
- * pattern of invoking `handler(medplum, event)` directly.
+ * pattern of invoking `handler(medplum, event)` directly. A failed run throws (failed-run.ts);
+ * `run` answers its contract body `{ error }`, as the server's HTTP answer carries it.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/shl-import';
+import { failedRunBody } from '../../bots/failed-run';
 import { handler } from '../../bots/shl-import';
 import { generateSealingSecret, sealForBot } from './seal';
 
@@ -31,14 +33,23 @@ export async function createBotHarness(
   })) {
     secrets[name] = { name, valueString };
   }
-  const run = (input: unknown): Promise<BotOutput> =>
-    handler(medplum, {
-      bot: { reference: 'Bot/shl-import' },
-      contentType: 'application/json',
-      input,
-      secrets,
-      requester: { reference: 'Practitioner/front-desk-1', display: 'Front Desk' },
-    });
+  const run = async (input: unknown): Promise<BotOutput> => {
+    try {
+      return await handler(medplum, {
+        bot: { reference: 'Bot/shl-import' },
+        contentType: 'application/json',
+        input,
+        secrets,
+        requester: { reference: 'Practitioner/front-desk-1', display: 'Front Desk' },
+      });
+    } catch (err) {
+      const error = failedRunBody(err);
+      if (!error) {
+        throw err;
+      }
+      return { error };
+    }
+  };
   const publicKey = async (): Promise<PublicKeyOutput['jwk']> => {
     const output = await run({ operation: 'public-key' });
     if (!('jwk' in output)) {

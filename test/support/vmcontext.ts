@@ -2,8 +2,10 @@
  * Runs a built bot the way Medplum's `vmcontext` runtime does
  * (`packages/server/src/bots/vmcontext.ts`): the code as a script in a new context with only the
  * sandbox's globals, wrapped so `exports.handler` is called with a MedplumClient built inside.
+ * A handler that throws is logged and answered as the server does: its log lines as Medplum's
+ * wrapper writes them, and the body `$execute` sends (the thrown value as an OperationOutcome).
  */
-import { ContentType, Hl7Message, MedplumClient } from '@medplum/core';
+import { ContentType, Hl7Message, MedplumClient, normalizeErrorString, normalizeOperationOutcome } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
@@ -18,7 +20,7 @@ export interface VmBotEvent {
 
 const localRequire = createRequire(import.meta.url);
 
-/** Executes `code` once per call, exactly as vmcontext does, and returns the handler's result. */
+/** Executes `code` once per call, exactly as vmcontext does, and returns what `$execute` would answer. */
 export async function runInVmContext(code: string, event: VmBotEvent, logs: string[] = []): Promise<unknown> {
   const capture = (...args: unknown[]): void => {
     logs.push(args.map(String).join(' '));
@@ -60,8 +62,24 @@ export async function runInVmContext(code: string, event: VmBotEvent, logs: stri
     const { bot, baseUrl, accessToken, requester, contentType, secrets, traceId, headers, defaultHeaders } = event;
     const medplum = new MedplumClient({ baseUrl, defaultHeaders, fetch: (url, options = {}) => fetch(url, options) });
     medplum.setAccessToken(accessToken);
-    return await exports.handler(medplum, { bot, requester, input: event.input, contentType, secrets, traceId, headers });
+    try {
+      return await exports.handler(medplum, { bot, requester, input: event.input, contentType, secrets, traceId, headers });
+    } catch (err) {
+      if (err instanceof Error) {
+        console.log("Unhandled error: " + err.message + "\\n" + err.stack);
+      } else if (typeof err === "object") {
+        console.log("Unhandled error: " + JSON.stringify(err, undefined, 2));
+      } else {
+        console.log("Unhandled error: " + err);
+      }
+      throw err;
+    }
   })();
   `;
-  return (await vm.runInNewContext(wrapped, sandbox, { timeout: 10_000 })) as unknown;
+  try {
+    return (await vm.runInNewContext(wrapped, sandbox, { timeout: 10_000 })) as unknown;
+  } catch (err) {
+    capture('Error', normalizeErrorString(err));
+    return JSON.parse(JSON.stringify(normalizeOperationOutcome(err))) as unknown;
+  }
 }
