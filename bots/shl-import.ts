@@ -188,14 +188,26 @@ function readInput(input: unknown): Record<string, unknown> {
       value = undefined;
     }
   }
+  if (isScheduledRun(value)) {
+    return { operation: 'poll' };
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ShlError('invalid-input', 'The bot expects a JSON object with an "operation" field.');
   }
-  // A cron run (Bot.cronString) hands the bot its own Bot resource: that means poll.
-  if ((value as { resourceType?: unknown }).resourceType === 'Bot') {
-    return { operation: 'poll' };
-  }
   return value as Record<string, unknown>;
+}
+
+/**
+ * A run by Medplum's scheduler, which means `poll`. For `Bot.cronString` the input is the Bot
+ * resource itself; for a `Cron` resource (newer servers) it is `cron.parameters ?? cron`: the Cron
+ * resource, or its parameters (a Parameters resource, or a list of `{name, value[x]}`).
+ */
+function isScheduledRun(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    return value.every((p) => typeof (p as { name?: unknown } | null)?.name === 'string');
+  }
+  const type = (value as { resourceType?: unknown } | null)?.resourceType;
+  return type === 'Bot' || type === 'Cron' || type === 'Parameters';
 }
 
 async function resolve(
