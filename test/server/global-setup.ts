@@ -1,0 +1,99 @@
+/**
+ * Global setup of `npm run test:server`: checks the environment (a clear error without it),
+ * deploys the bot with `npm run deploy` (vmcontext; the repository's medplum.config.json is left
+ * alone), sets the project secret SHL_ALLOW_HOSTS to the address of the SHL sender the test files
+ * start, and works out which project features the suite can vary (only with a super-admin
+ * client). Teardown puts the secret and the features back as they were.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import type { FeatureVariants } from './support/context';
+import {
+  adminClient,
+  clientLogin,
+  projectFeatures,
+  projectIdOf,
+  projectSecrets,
+  readServerEnv,
+  setProjectFeatures,
+  setProjectSecret,
+} from './support/server';
+
+/** The project features whose tests run once per state the suite can set. */
+const VARIED = ['transaction-bundles', 'cron'] as const;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = readServerEnv();
+  const admin = await adminClient(env);
+  const projectId = projectIdOf(admin);
+  const features = await projectFeatures(admin, projectId);
+  const superAdmin =
+    env.superAdmin && (await clientLogin(env.baseUrl, env.superAdmin.clientId, env.superAdmin.clientSecret));
+
+  const variants = Object.fromEntries(
+    VARIED.map((feature) => [feature, superAdmin ? [false, true] : [features.includes(feature)]])
+  ) as FeatureVariants;
+  console.log(
+    superAdmin
+      ? `test:server: project features varied: ${VARIED.join(', ')} (each off and on).`
+      : `test:server: no super-admin client (MEDPLUM_SUPER_ADMIN_CLIENT_ID/_SECRET), so the project's features stay as they are: ${VARIED.map((f) => `${f} ${features.includes(f) ? 'on' : 'off'}`).join(', ')}. Not run: ${VARIED.map((f) => `the ${f} ${features.includes(f) ? 'off' : 'on'} variant`).join(', ')}.`
+  );
+
+  const host = process.env.SHL_TEST_SENDER_HOST ?? '127.0.0.1';
+  const port = Number(process.env.SHL_TEST_SENDER_PORT ?? (await freePort(host)));
+
+  const work = mkdtempSync(join(tmpdir(), 'shl-test-server-'));
+  const config = join(work, 'medplum.config.json');
+  copyFileSync('medplum.config.json', config);
+  const deployOutput = execFileSync(
+    'npm',
+    ['run', '--silent', 'deploy', '--', '--config', config, '--runtime', 'vmcontext'],
+    {
+      encoding: 'utf8',
+      env: process.env,
+    }
+  );
+  console.log(deployOutput.trim());
+  const botId = (JSON.parse(readFileSync(config, 'utf8')) as { bots: { id?: string }[] }).bots[0]?.id;
+  rmSync(work, { recursive: true, force: true });
+  if (!botId) {
+    throw new Error('npm run deploy did not record a bot id.');
+  }
+
+  const allowBefore = (await projectSecrets(admin, projectId)).find((s) => s.name === 'SHL_ALLOW_HOSTS')?.valueString;
+  await setProjectSecret(admin, projectId, 'SHL_ALLOW_HOSTS', `${host}:${port}`);
+
+  project.provide('botId', botId);
+  project.provide('projectId', projectId);
+  project.provide('sender', { host, port });
+  project.provide('deployOutput', deployOutput);
+  project.provide('featuresAtStart', features);
+  project.provide('variants', variants);
+
+  return async () => {
+    await setProjectSecret(admin, projectId, 'SHL_ALLOW_HOSTS', allowBefore);
+    if (superAdmin) {
+      await setProjectFeatures(superAdmin, projectId, {
+        add: VARIED.filter((f) => features.includes(f)),
+        remove: VARIED.filter((f) => !features.includes(f)),
+      });
+    }
+  };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      });
+    });
+  });
+}

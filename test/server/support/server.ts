@@ -1,0 +1,163 @@
+/**
+ * The real Medplum server `npm run test:server` runs against: its settings from the environment
+ * (a clear error when they are missing), clients logged in over OAuth, and the few admin calls the
+ * suite makes over the server's own HTTP API (project secrets, and, with a super-admin client,
+ * Project.features).
+ */
+import { MedplumClient } from '@medplum/core';
+import type { Project, ProjectSetting } from '@medplum/fhirtypes';
+import { failedRunBody } from '../../../bots/failed-run';
+import type { ErrorOutput } from '../../../bots/shl-import';
+
+export interface ServerEnv {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Only a super admin may change Project.features. */
+  superAdmin?: { clientId: string; clientSecret: string };
+}
+
+const REQUIRED = ['MEDPLUM_BASE_URL', 'MEDPLUM_CLIENT_ID', 'MEDPLUM_CLIENT_SECRET'] as const;
+
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const missing = REQUIRED.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `npm run test:server needs a Medplum server and a project admin client: set ${missing.join(', ')}.\n` +
+        'MEDPLUM_BASE_URL is the server (e.g. http://localhost:8103/); MEDPLUM_CLIENT_ID and MEDPLUM_CLIENT_SECRET\n' +
+        'are a ClientApplication whose project membership is admin. Optional: MEDPLUM_SUPER_ADMIN_CLIENT_ID and\n' +
+        "MEDPLUM_SUPER_ADMIN_CLIENT_SECRET, to run the tests with the project's features both on and off. See the README."
+    );
+  }
+  const superId = env.MEDPLUM_SUPER_ADMIN_CLIENT_ID;
+  const superSecret = env.MEDPLUM_SUPER_ADMIN_CLIENT_SECRET;
+  return {
+    baseUrl: env.MEDPLUM_BASE_URL ?? '',
+    clientId: env.MEDPLUM_CLIENT_ID ?? '',
+    clientSecret: env.MEDPLUM_CLIENT_SECRET ?? '',
+    ...(superId && superSecret && { superAdmin: { clientId: superId, clientSecret: superSecret } }),
+  };
+}
+
+/** A client with no response cache (the suite reads what the bot just wrote). */
+export function newClient(baseUrl: string): MedplumClient {
+  return new MedplumClient({ baseUrl, cacheTime: 0 });
+}
+
+export async function clientLogin(baseUrl: string, clientId: string, clientSecret: string): Promise<MedplumClient> {
+  const medplum = newClient(baseUrl);
+  await medplum.startClientLogin(clientId, clientSecret);
+  return medplum;
+}
+
+/** The project admin client named by the environment. */
+export function adminClient(env: ServerEnv = readServerEnv()): Promise<MedplumClient> {
+  return clientLogin(env.baseUrl, env.clientId, env.clientSecret);
+}
+
+export function projectIdOf(medplum: MedplumClient): string {
+  const id = medplum.getProject()?.id;
+  if (!id) {
+    throw new Error('The client is not in a project.');
+  }
+  return id;
+}
+
+export async function projectFeatures(medplum: MedplumClient, projectId: string): Promise<string[]> {
+  return (await medplum.readResource('Project', projectId)).features ?? [];
+}
+
+/** Adds and removes Project.features (super admin only); answers the features now set. */
+export async function setProjectFeatures(
+  superAdmin: MedplumClient,
+  projectId: string,
+  change: { add?: string[]; remove?: string[] }
+): Promise<string[]> {
+  const project = await superAdmin.readResource('Project', projectId);
+  const before = project.features ?? [];
+  const after = [
+    ...new Set([...before.filter((f) => !change.remove?.includes(f)), ...(change.add ?? [])]),
+  ] as NonNullable<Project['features']>;
+  if (JSON.stringify(before) === JSON.stringify(after)) {
+    return after;
+  }
+  return (await superAdmin.updateResource<Project>({ ...project, features: after })).features ?? [];
+}
+
+export async function projectSecrets(medplum: MedplumClient, projectId: string): Promise<ProjectSetting[]> {
+  const { project } = await medplum.get<{ project: Project }>(`admin/projects/${projectId}`, { cache: 'no-cache' });
+  return project.secret ?? [];
+}
+
+/** Sets (or, with `undefined`, removes) one project secret, keeping the others. */
+export async function setProjectSecret(
+  medplum: MedplumClient,
+  projectId: string,
+  name: string,
+  valueString: string | undefined
+): Promise<void> {
+  const others = (await projectSecrets(medplum, projectId)).filter((s) => s.name !== name);
+  await medplum.post(`admin/projects/${projectId}/secrets`, [
+    ...others,
+    ...(valueString === undefined ? [] : [{ name, valueString }]),
+  ]);
+}
+
+/**
+ * Runs one operation through `Bot/{id}/$execute`: the bot's answer, or the contract's
+ * `{ error }` of a failed run (which the server sends as HTTP 400).
+ */
+export async function runBot<T = Record<string, unknown>>(
+  medplum: MedplumClient,
+  botId: string,
+  input: unknown
+): Promise<T | ErrorOutput> {
+  try {
+    return (await medplum.executeBot(botId, input, 'application/json')) as T;
+  } catch (err) {
+    const error = failedRunBody((err as { outcome?: unknown }).outcome);
+    if (!error) {
+      throw err;
+    }
+    return { error };
+  }
+}
+
+/** The answer of a run that must succeed; a test failure naming the error otherwise. */
+export async function runOk<T = Record<string, unknown>>(
+  medplum: MedplumClient,
+  botId: string,
+  input: unknown
+): Promise<T> {
+  const output = await runBot<T>(medplum, botId, input);
+  const error = errorOf(output);
+  if (error) {
+    throw new Error(`expected success, got ${error.code}: ${error.message}`);
+  }
+  return output as T;
+}
+
+/** The contract error of an answer, if it is one. */
+export function errorOf(output: unknown): ErrorOutput['error'] | undefined {
+  return (output as Partial<ErrorOutput> | null | undefined)?.error;
+}
+
+/** Polls `check` every `everyMs` until it answers something, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 2000
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
