@@ -5,13 +5,10 @@
  * start, and works out which project features the suite can vary (only with a super-admin
  * client). Teardown puts the secret and the features back as they were.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { FeatureVariants } from './support/context';
+import { runDeploy } from './support/deploy';
 import {
   adminClient,
   clientLogin,
@@ -46,23 +43,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const host = process.env.SHL_TEST_SENDER_HOST ?? '127.0.0.1';
   const port = Number(process.env.SHL_TEST_SENDER_PORT ?? (await freePort(host)));
 
-  const work = mkdtempSync(join(tmpdir(), 'shl-test-server-'));
-  const config = join(work, 'medplum.config.json');
-  copyFileSync('medplum.config.json', config);
-  const deployOutput = execFileSync(
-    'npm',
-    ['run', '--silent', 'deploy', '--', '--config', config, '--runtime', 'vmcontext'],
-    {
-      encoding: 'utf8',
-      env: process.env,
-    }
-  );
+  const { output: deployOutput, botId } = runDeploy(['--runtime', 'vmcontext']);
   console.log(deployOutput.trim());
-  const botId = (JSON.parse(readFileSync(config, 'utf8')) as { bots: { id?: string }[] }).bots[0]?.id;
-  rmSync(work, { recursive: true, force: true });
-  if (!botId) {
-    throw new Error('npm run deploy did not record a bot id.');
-  }
 
   const allowBefore = (await projectSecrets(admin, projectId)).find((s) => s.name === 'SHL_ALLOW_HOSTS')?.valueString;
   await setProjectSecret(admin, projectId, 'SHL_ALLOW_HOSTS', `${host}:${port}`);
