@@ -6,6 +6,7 @@
  */
 import { MedplumClient } from '@medplum/core';
 import type { Project, ProjectSetting } from '@medplum/fhirtypes';
+import { createHash, randomBytes } from 'node:crypto';
 import { failedRunBody } from '../../../bots/failed-run';
 import type { ErrorOutput } from '../../../bots/shl-import';
 
@@ -47,6 +48,38 @@ export function newClient(baseUrl: string): MedplumClient {
 export async function clientLogin(baseUrl: string, clientId: string, clientSecret: string): Promise<MedplumClient> {
   const medplum = newClient(baseUrl);
   await medplum.startClientLogin(clientId, clientSecret);
+  return medplum;
+}
+
+/**
+ * A user's login with email and password, as Medplum's sign-in page does it: `auth/login` with a
+ * PKCE challenge, then `oauth2/token` for the code.
+ */
+export async function passwordLogin(
+  baseUrl: string,
+  login: { email: string; password: string; projectId: string }
+): Promise<MedplumClient> {
+  const medplum = newClient(baseUrl);
+  const verifier = randomBytes(32).toString('base64url');
+  const { code } = await medplum.post<{ code?: string }>('auth/login', {
+    ...login,
+    scope: 'openid',
+    codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+    codeChallengeMethod: 'S256',
+  });
+  if (!code) {
+    throw new Error(`No login code for ${login.email} (more than one membership, or MFA).`);
+  }
+  const response = await fetch(new URL('oauth2/token', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier }),
+  });
+  const token = (await response.json()) as { access_token?: string };
+  if (!response.ok || !token.access_token) {
+    throw new Error(`Token request for ${login.email} failed: HTTP ${response.status}.`);
+  }
+  medplum.setAccessToken(token.access_token);
   return medplum;
 }
 
