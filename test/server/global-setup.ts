@@ -1,9 +1,9 @@
 /**
  * Global setup of `npm run test:server`: checks the environment (a clear error without it),
  * deploys the bot with `npm run deploy` (vmcontext; the repository's medplum.config.json is left
- * alone), sets the project secret SHL_ALLOW_HOSTS to the address of the SHL sender the test files
- * start, and works out which project features the suite can vary (only with a super-admin
- * client). Teardown puts the secret and the features back as they were.
+ * alone), adds the address of the SHL sender the test files start to the project secret SHL_ALLOW_HOSTS,
+ * and works out which project features the suite can vary (only with a super-admin
+ * client). Teardown takes that address out again and puts the features back as they were.
  */
 import { createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
@@ -11,13 +11,12 @@ import type { FeatureVariants } from './support/context';
 import { runDeploy } from './support/deploy';
 import {
   adminClient,
+  allowHost,
   clientLogin,
   projectFeatures,
   projectIdOf,
-  projectSecrets,
   readServerEnv,
   setProjectFeatures,
-  setProjectSecret,
 } from './support/server';
 
 /** The project features whose tests run once per state the suite can set. */
@@ -46,8 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { output: deployOutput, botId } = runDeploy(['--runtime', 'vmcontext']);
   console.log(deployOutput.trim());
 
-  const allowBefore = (await projectSecrets(admin, projectId)).find((s) => s.name === 'SHL_ALLOW_HOSTS')?.valueString;
-  await setProjectSecret(admin, projectId, 'SHL_ALLOW_HOSTS', `${host}:${port}`);
+  await allowHost(admin, projectId, `${host}:${port}`, true);
 
   project.provide('botId', botId);
   project.provide('projectId', projectId);
@@ -57,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('variants', variants);
 
   return async () => {
-    await setProjectSecret(admin, projectId, 'SHL_ALLOW_HOSTS', allowBefore);
+    await allowHost(admin, projectId, `${host}:${port}`, false);
     if (superAdmin) {
       await setProjectFeatures(superAdmin, projectId, {
         add: VARIED.filter((f) => features.includes(f)),

@@ -63,5 +63,3 @@ export async function suiteContext(): Promise<SuiteContext> {
     close: () => sender.close(),
   };
 }
-
-export const FHIR_JSON = 'application/fhir+json';

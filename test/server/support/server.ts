@@ -137,6 +137,25 @@ export async function setProjectSecret(
 }
 
 /**
+ * Adds (or removes) one `host:port` in the project secret SHL_ALLOW_HOSTS, keeping the entries
+ * others put there: two runs against one project do not undo each other's sender.
+ */
+export async function allowHost(
+  medplum: MedplumClient,
+  projectId: string,
+  host: string,
+  allow: boolean
+): Promise<void> {
+  const current = (await projectSecrets(medplum, projectId)).find((s) => s.name === 'SHL_ALLOW_HOSTS')?.valueString;
+  const others = (current ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h && h !== host);
+  const hosts = allow ? [...others, host] : others;
+  await setProjectSecret(medplum, projectId, 'SHL_ALLOW_HOSTS', hosts.length > 0 ? hosts.join(',') : undefined);
+}
+
+/**
  * Runs one operation through `Bot/{id}/$execute`: the bot's answer, or the contract's
  * `{ error }` of a failed run (which the server sends as HTTP 400).
  */
