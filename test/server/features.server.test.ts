@@ -60,7 +60,15 @@ async function countFor(patient: string): Promise<number> {
   return total;
 }
 
+/** Leaves the feature as the run found it, for the other test files (hooks run last-registered first). */
+function restoreAfterwards(feature: 'transaction-bundles' | 'cron'): void {
+  afterAll(async () => {
+    await ctx.setFeature(feature, inject('featuresAtStart').includes(feature));
+  });
+}
+
 describe.each(states('transaction-bundles'))('transaction-bundles $state', ({ on }) => {
+  restoreAfterwards('transaction-bundles');
   beforeAll(async () => {
     await ctx.setFeature('transaction-bundles', on);
   });
@@ -111,6 +119,7 @@ describe.each(states('transaction-bundles'))('transaction-bundles $state', ({ on
 });
 
 describe.each(states('cron'))('cron $state', ({ on }) => {
+  restoreAfterwards('cron');
   let cronBefore: string | undefined;
 
   beforeAll(async () => {
