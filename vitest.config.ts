@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['bots/**/*.test.ts', 'test/**/*.test.ts', 'test/**/*.test.tsx'],
-    // The Chromium tests run on their own: npm run test:browser (vitest.browser.config.ts).
-    exclude: [...configDefaults.exclude, 'test/browser/**'],
+    // The Chromium tests run on their own (npm run test:browser, vitest.browser.config.ts), and so
+    // do the tests against a real Medplum server (npm run test:server, vitest.server.config.ts).
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/server/**'],
     setupFiles: ['test/app/setup.ts'],
     environment: 'node',
     testTimeout: 20_000,

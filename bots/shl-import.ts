@@ -14,8 +14,10 @@
  * - `check-in`: a kiosk's resolve that imports unattended only for a single certain match (when
  *   the project allows it), else queues a Task for staff; answers no health data.
  *
- * Every failure answers the contract's `{ error: { code, message } }`. Nothing here logs or
- * returns a link, key, passcode or token.
+ * Every failure answers the contract's `{ error: { code, message } }` and logs exactly one line,
+ * `import bot: <operation> failed: <code>`: with `auditEventTrigger: on-output` (set by the
+ * deploy) Medplum then keeps an AuditEvent of every failed run, with that line as its reason,
+ * and none of the runs that succeed. Nothing here logs or returns a link, key, passcode or token.
  */
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Operation } from './bot-run';
@@ -49,20 +51,42 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
     }
     return await operation(startRun(medplum, event), input);
   } catch (err) {
-    return { error: toErrorBody(err) };
+    const error = toErrorBody(err);
+    // The one line of a failed run: the operation and the code, nothing from the input.
+    // eslint-disable-next-line no-console -- what Medplum keeps of a failed run (see above)
+    console.log(`import bot: ${operationName(event.input)} failed: ${error.code}`);
+    return { error };
   }
+}
+
+/** The operation an input asked for, as one of the known names (never the caller's text). */
+function operationName(input: unknown): string {
+  const name = (input as { operation?: unknown } | null | undefined)?.operation;
+  return typeof name === 'string' && OPERATIONS.has(name) ? name : isScheduledRun(input) ? 'poll' : 'unknown';
 }
 
 function readInput(input: unknown): Record<string, unknown> {
   const value = typeof input === 'string' ? parseJson(input) : input;
+  if (isScheduledRun(value)) {
+    return { operation: 'poll' };
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ShlError('invalid-input', 'The bot expects a JSON object with an "operation" field.');
   }
-  // A cron run (Bot.cronString) hands the bot its own Bot resource: that means poll.
-  if ((value as { resourceType?: unknown }).resourceType === 'Bot') {
-    return { operation: 'poll' };
-  }
   return value as Record<string, unknown>;
+}
+
+/**
+ * A run by Medplum's scheduler, which means `poll`. For `Bot.cronString` the input is the Bot
+ * resource itself; for a `Cron` resource (newer servers) it is `cron.parameters ?? cron`: the Cron
+ * resource, or its parameters (a Parameters resource, or a list of `{name, value[x]}`).
+ */
+function isScheduledRun(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    return value.length > 0 && value.every((p) => typeof (p as { name?: unknown } | null)?.name === 'string');
+  }
+  const type = (value as { resourceType?: unknown } | null)?.resourceType;
+  return type === 'Bot' || type === 'Cron' || type === 'Parameters';
 }
 
 function toErrorBody(err: unknown): ErrorBody {

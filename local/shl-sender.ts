@@ -132,9 +132,9 @@ export class ShlSender {
   private readonly redirects = new Map<string, { to: string; status: number }>();
 
   private readonly server: Server;
-  /** `http://127.0.0.1:PORT` */
+  /** `http://HOST:PORT` */
   origin = '';
-  /** `127.0.0.1:PORT`, for the `SHL_ALLOW_HOSTS` secret. */
+  /** `HOST:PORT`, for the `SHL_ALLOW_HOSTS` secret. */
   host = '';
 
   private constructor() {
@@ -146,12 +146,21 @@ export class ShlSender {
     });
   }
 
-  static async start(): Promise<ShlSender> {
+  /**
+   * Listens on `host` (default 127.0.0.1; links name it too, so it must be an address the bot's
+   * server reaches) and `port` (default: any free one).
+   */
+  static async start(options: { host?: string; port?: number } = {}): Promise<ShlSender> {
     const sender = new ShlSender();
-    await new Promise<void>((resolve) => sender.server.listen(0, '127.0.0.1', resolve));
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      sender.server.once('error', reject);
+      sender.server.listen(options.port ?? 0, host, resolve);
+    });
     const { port } = sender.server.address() as AddressInfo;
-    sender.origin = `http://127.0.0.1:${port}`;
-    sender.host = `127.0.0.1:${port}`;
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    sender.origin = `http://${authority}`;
+    sender.host = authority;
     return sender;
   }
 

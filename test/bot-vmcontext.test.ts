@@ -84,18 +84,21 @@ describe('built bot in vmcontext', () => {
     }
   });
 
-  test('a tampered file is decrypt-failed inside the sandbox too', async () => {
+  test('a tampered file is decrypt-failed inside the sandbox too: the error body, and its code the only logged line', async () => {
     const { jwk } = (await runInVmContext(code, { input: { operation: 'public-key' }, secrets })) as PublicKeyOutput;
     const link = await sender.createLink({
       files: [{ content: '{"resourceType":"Patient"}', contentType: 'application/fhir+json', tamper: true }],
     });
     const sealed = await sealForBot(jwk, { shl: link.shl });
-    const output = (await runInVmContext(code, {
-      input: { operation: 'resolve', sealed, recipient: 'x' },
-      secrets,
-    })) as {
-      error?: { code: string };
-    };
+    const logs: string[] = [];
+    const output = (await runInVmContext(
+      code,
+      { input: { operation: 'resolve', sealed, recipient: 'x' }, secrets },
+      logs
+    )) as { error?: { code: string; message: string } };
     expect(output.error?.code).toBe('decrypt-failed');
+    expect(output.error?.message).toMatch(/\w/);
+    // What Medplum keeps in the run's AuditEvent (auditEventTrigger on-output): one PHI-free line.
+    expect(logs).toEqual(['import bot: resolve failed: decrypt-failed']);
   });
 });

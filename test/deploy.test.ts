@@ -1,14 +1,16 @@
 /**
- * `npm run deploy` against Medplum's admin and FHIR routes in `@medplum/mock`: a first deploy,
- * a second one, an existing secret, a failing upload and a dry run.
+ * `npm run deploy` against Medplum's admin and FHIR routes in `@medplum/mock`: a first deploy
+ * (settings written before the code), a second one, an existing secret, a failing upload, a dry
+ * run, the project's features and the cron schedule. `npm run test:server` deploys to a real
+ * server too.
  */
 import { allOk, badRequest } from '@medplum/core';
-import type { Project, ProjectSetting } from '@medplum/fhirtypes';
+import type { Bot, Project, ProjectSetting } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import type { DeployOptions } from '../scripts/deploy/deploy';
-import { BOT_IDENTIFIER, deployBot } from '../scripts/deploy/deploy';
+import { BOT_IDENTIFIER, DEFAULT_CRON, deployBot } from '../scripts/deploy/deploy';
 import { importSealingKey } from '../bots/sealing';
 import { createFhirServer } from '../local/fhir-server';
 
@@ -16,13 +18,18 @@ interface Server {
   medplum: MockClient;
   projectId: string;
   deploys: unknown[];
+  /** The Bot as `$deploy` found it, each time. */
+  botsAtDeploy: Bot[];
   /** Make `$deploy` fail from now on. */
   failDeploys: boolean;
   project(): Promise<Project>;
 }
 
 /** A project admin's client; `$deploy` and the secrets route behave as Medplum's server does. */
-async function server(secrets: ProjectSetting[] = []): Promise<Server> {
+async function server(
+  secrets: ProjectSetting[] = [],
+  features: NonNullable<Project['features']> = ['bots', 'cron', 'transaction-bundles']
+): Promise<Server> {
   const medplum = createFhirServer();
   const projectId = medplum.getProject()?.id ?? 'project-1';
   await medplum.repo.createResource<Project>({
@@ -30,11 +37,13 @@ async function server(secrets: ProjectSetting[] = []): Promise<Server> {
     id: projectId,
     name: 'Clinic',
     secret: secrets,
+    features,
   });
   const s: Server = {
     medplum,
     projectId,
     deploys: [],
+    botsAtDeploy: [],
     failDeploys: false,
     project: () => medplum.repo.readResource<Project>('Project', projectId),
   };
@@ -43,7 +52,10 @@ async function server(secrets: ProjectSetting[] = []): Promise<Server> {
       return Promise.resolve([badRequest('Upload failed: storage unavailable')]);
     }
     s.deploys.push({ id: req.params.id, body: req.body as unknown });
-    return Promise.resolve([allOk]);
+    return medplum.repo.readResource<Bot>('Bot', req.params.id ?? '').then((bot) => {
+      s.botsAtDeploy.push(bot);
+      return [allOk];
+    });
   });
   // POST admin/projects/:id/secrets replaces Project.secret (packages/server/src/admin/project.ts).
   const post = medplum.post.bind(medplum);
@@ -62,6 +74,7 @@ function options(s: Server, extra: Partial<DeployOptions> = {}): DeployOptions {
     botName: 'shl-import',
     projectId: s.projectId,
     runtimeVersion: 'awslambda',
+    cron: DEFAULT_CRON,
     code: 'exports.handler = async () => ({});',
     source: 'export async function handler() {}',
     dryRun: false,
@@ -76,7 +89,18 @@ describe('deployBot', () => {
     expect(result.created).toBe(true);
     expect(result.secretCreated).toBe(true);
     const bot = await s.medplum.readResource('Bot', result.botId);
-    expect(bot).toMatchObject({ name: 'shl-import', runAsUser: true, auditEventTrigger: 'on-error', timeout: 45 });
+    const settings = {
+      name: 'shl-import',
+      runtimeVersion: 'awslambda',
+      runAsUser: true,
+      auditEventTrigger: 'on-output',
+      timeout: 45,
+      cronString: DEFAULT_CRON,
+    };
+    expect(bot).toMatchObject(settings);
+    // Written before the code: $deploy of an awslambda Bot without a timeout would fix 10 s.
+    expect(s.botsAtDeploy).toHaveLength(1);
+    expect(s.botsAtDeploy[0]).toMatchObject(settings);
     expect(bot.identifier).toContainEqual(BOT_IDENTIFIER);
     expect(bot.sourceCode).toMatchObject({ contentType: 'text/typescript', title: 'shl-import.ts' });
     expect(s.deploys).toEqual([{ id: result.botId, body: { code: options(s).code, filename: 'shl-import.js' } }]);
@@ -94,7 +118,7 @@ describe('deployBot', () => {
     const bot = await s.medplum.readResource('Bot', first.botId);
     await s.medplum.updateResource({ ...bot, timeout: 5 });
     const dry = await deployBot(s.medplum, options(s, { botId: first.botId, dryRun: true }));
-    expect(dry.steps.join('\n')).toMatch(/Would set timeout: 45 s on the Bot\./);
+    expect(dry.steps.join('\n')).toMatch(/Would set timeout: 45 s on the Bot, before deploying code\./);
     await deployBot(s.medplum, options(s, { botId: first.botId }));
     expect((await s.medplum.readResource('Bot', first.botId)).timeout).toBe(45);
     await s.medplum.updateResource({ ...(await s.medplum.readResource('Bot', first.botId)), timeout: 120 });
@@ -152,6 +176,35 @@ describe('deployBot', () => {
     expect(await ok.medplum.readResource('Bot', first.botId)).toEqual(before);
   });
 
+  test("the project's features: what is missing and what it gives; without bots nothing is created", async () => {
+    const partial = await server([], ['bots']);
+    const result = await deployBot(partial.medplum, options(partial));
+    expect(result.missingFeatures).toEqual(['cron', 'transaction-bundles']);
+    const text = result.steps.join('\n');
+    expect(text).toMatch(/"cron" is missing: with it, the server's scheduler polls followed links/);
+    expect(text).toMatch(/"transaction-bundles" is missing: with it, an import is one atomic transaction/);
+    // Without cron the schedule is not written: it would never be picked up once cron is added.
+    expect((await partial.medplum.readResource('Bot', result.botId)).cronString).toBeUndefined();
+
+    const complete = await server();
+    expect((await deployBot(complete.medplum, options(complete))).missingFeatures).toEqual([]);
+
+    const none = await server([], []);
+    await expect(deployBot(none.medplum, options(none))).rejects.toThrow(/lacks the "bots" feature/);
+    expect(await none.medplum.searchResources('Bot', {})).toHaveLength(0);
+    expect(none.deploys).toEqual([]);
+  });
+
+  test('--cron sets the schedule, off removes it, and a bad pattern is refused', async () => {
+    const s = await server();
+    const first = await deployBot(s.medplum, options(s, { cron: '*/5 * * * *' }));
+    expect((await s.medplum.readResource('Bot', first.botId)).cronString).toBe('*/5 * * * *');
+    const off = await deployBot(s.medplum, options(s, { botId: first.botId, cron: 'off' }));
+    expect(off.steps.join('\n')).toContain('no cronString');
+    expect((await s.medplum.readResource('Bot', first.botId)).cronString).toBeUndefined();
+    await expect(deployBot(s.medplum, options(s, { cron: 'every minute' }))).rejects.toThrow(/five-field cron/);
+  });
+
   test('--dry-run prints the plan and changes nothing', async () => {
     const s = await server();
     const result = await deployBot(s.medplum, options(s, { dryRun: true }));
@@ -181,6 +234,7 @@ describe('npm run deploy', () => {
       '--access-token',
       '--project',
       '--runtime',
+      '--cron',
       '--no-build',
       '--dry-run',
     ]) {

@@ -10,7 +10,7 @@ import { compareFingerprints, FOLLOW_TASK_CODE, REVIEW_TASK_CODE, TASK_INPUT, ta
 import { createFhirServer } from '../local/fhir-server';
 import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
-import { createBotHarness, ok } from './support/bot';
+import { createBotHarness, errorCode, ok } from './support/bot';
 import { sealForBot } from './support/seal';
 
 let sender: ShlSender;
@@ -175,6 +175,22 @@ describe('following long-lived links', () => {
     const f = await follow(false);
     await f.due();
     expect(await f.bot.run({ resourceType: 'Bot', id: 'shl-import' })).toMatchObject({ polled: 1 });
+  });
+
+  // A Cron resource's run gets `cron.parameters ?? cron` (newer Medplum servers).
+  test.each([
+    ['the Cron resource', { resourceType: 'Cron', id: 'c1', active: true, cronString: '*/15 * * * *' }],
+    ['its parameters as a Parameters resource', { resourceType: 'Parameters', parameter: [{ name: 'x' }] }],
+    ['its parameters as a list', [{ name: 'x', valueString: 'y' }]],
+  ])('a Cron run (input: %s) polls', async (_shape, input) => {
+    const f = await follow(false);
+    await f.due();
+    expect(await f.bot.run(input)).toMatchObject({ polled: 1 });
+  });
+
+  test('other lists are not taken for a scheduled run', async () => {
+    const f = await follow(false);
+    expect(errorCode(await f.bot.run([1, 2]))).toBe('invalid-input');
   });
 
   test('"Check now" polls one followed link at once, before it is due; anything else is refused', async () => {

@@ -6,7 +6,7 @@ import { MedplumClient } from '@medplum/core';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { BOT_IDENTIFIER, deployBot } from './deploy';
+import { BOT_IDENTIFIER, DEFAULT_CRON, deployBot } from './deploy';
 
 const HELP = `Usage: npm run deploy -- [options]
 
@@ -20,13 +20,19 @@ Options (environment variable in brackets):
   --fhir-url-path <p>     FHIR path [MEDPLUM_FHIR_URL_PATH] (default fhir/R4/)
   --token-url <url>       token endpoint [MEDPLUM_TOKEN_URL]
   --project <id>          project id (default: the client's project)
-  --runtime <r>           awslambda (Medplum-hosted, default) or vmcontext (self-hosted)
+  --runtime <r>           awslambda (Medplum-hosted) or vmcontext (self-hosted); default: the
+                          server's default for a new Bot, the Bot's own runtime for an existing one
+  --cron <pattern|off>    Bot.cronString: how often the server's scheduler polls followed links
+                          (default "${DEFAULT_CRON}", every 15 minutes; needs the project feature
+                          "cron"); off removes the schedule
   --config <file>         Medplum config file (default medplum.config.json)
   --no-build              deploy the existing dist/bots/shl-import.js
   --dry-run               print the plan; change nothing
   -h, --help              this text
 
-The client must be a project admin (to create the Bot and the SHL_IMPORT_KEY secret).`;
+The client must be a project admin (to create the Bot and the SHL_IMPORT_KEY secret).
+The deploy says which project features (bots, cron, transaction-bundles) are missing and what
+each gives; only a super admin can add them.`;
 
 interface BotConfig {
   name: string;
@@ -45,7 +51,8 @@ async function main(): Promise<void> {
       'fhir-url-path': { type: 'string' },
       'token-url': { type: 'string' },
       project: { type: 'string' },
-      runtime: { type: 'string', default: 'awslambda' },
+      runtime: { type: 'string' },
+      cron: { type: 'string', default: DEFAULT_CRON },
       config: { type: 'string', default: 'medplum.config.json' },
       'no-build': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
@@ -58,7 +65,7 @@ async function main(): Promise<void> {
   }
   const env = process.env;
   const runtime = values.runtime;
-  if (runtime !== 'awslambda' && runtime !== 'vmcontext') {
+  if (runtime !== undefined && runtime !== 'awslambda' && runtime !== 'vmcontext') {
     throw new Error('--runtime must be awslambda or vmcontext.');
   }
   const configPath = values.config;
@@ -101,7 +108,8 @@ async function main(): Promise<void> {
     botName: entry.name,
     ...(entry.id && { botId: entry.id }),
     projectId,
-    runtimeVersion: runtime,
+    ...(runtime && { runtimeVersion: runtime }),
+    cron: values.cron,
     code: values['dry-run'] ? '' : readFileSync(entry.dist, 'utf8'),
     source: values['dry-run'] ? '' : readFileSync(entry.source, 'utf8'),
     dryRun: values['dry-run'],
