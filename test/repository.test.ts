@@ -3,11 +3,12 @@
  * No file but `.ci/run` refers to the workspace folder next to the repository, and the links
  * in the Markdown files (README.md, docs/, test/fixtures/) resolve inside the repository.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
+import { PATIENT_DATA_TYPES } from '../bots/import/patient-data-types';
 import {
   brokenLinks,
   filesMentioningOutside,
@@ -34,6 +35,23 @@ describe('the repository', () => {
     const markdown = files.filter((path) => path.endsWith('.md'));
     expect(markdown).toContain('README.md');
     expect(brokenLinks(root, markdown)).toEqual([]);
+  });
+});
+
+describe('the documented access policies', () => {
+  test('the front-desk policy in docs/deploying.md may search, read and create every type the bot imports', () => {
+    const text = readFileSync(join(root, 'docs/deploying.md'), 'utf8');
+    const policies = [...text.matchAll(/```json\n([\s\S]*?)```/g)].map(
+      ([, json]) =>
+        JSON.parse(json ?? '') as { name?: string; resource?: { resourceType: string; interaction?: string[] }[] }
+    );
+    const staff = policies.find((p) => p.name === 'SHL import - front desk');
+    const allowed = new Set(
+      (staff?.resource ?? [])
+        .filter((r) => ['read', 'search', 'create'].every((i) => r.interaction?.includes(i)))
+        .map((r) => r.resourceType)
+    );
+    expect([...PATIENT_DATA_TYPES].filter((type) => type !== 'Binary' && !allowed.has(type))).toEqual([]);
   });
 });
 

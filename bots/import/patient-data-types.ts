@@ -41,7 +41,6 @@ export const PATIENT_DATA_TYPES: ReadonlySet<string> = new Set([
   'Practitioner',
   'PractitionerRole',
   'Procedure',
-  'Provenance',
   'QuestionnaireResponse',
   'RelatedPerson',
   'RiskAssessment',

@@ -1,5 +1,5 @@
 /**
- * The README's AccessPolicies, for real: the suite reads them out of README.md, creates (or
+ * The documented AccessPolicies, for real: the suite reads them out of docs/deploying.md, creates (or
  * updates) them on the server, invites a staff and a kiosk user through the admin API with a
  * password, and logs in as them. The bot runs as the caller (`runAsUser`), so their policies
  * decide what it may do. Staff resolve, import, follow and work the queue; a kiosk checks in and
@@ -30,7 +30,7 @@ const memberships: string[] = [];
 /** The AccessPolicies the README shows, by name. */
 function readmePolicies(): Map<string, AccessPolicy> {
   const policies = new Map<string, AccessPolicy>();
-  for (const [, block] of readFileSync('README.md', 'utf8').matchAll(/```json\n([\s\S]*?)```/g)) {
+  for (const [, block] of readFileSync('docs/deploying.md', 'utf8').matchAll(/```json\n([\s\S]*?)```/g)) {
     const value = JSON.parse(block ?? '') as Partial<AccessPolicy>;
     if (value.resourceType === 'AccessPolicy' && value.name) {
       policies.set(value.name, value as AccessPolicy);
@@ -97,7 +97,7 @@ beforeAll(async () => {
   const staffPolicy = policies.get(STAFF_POLICY);
   const kioskPolicy = policies.get(KIOSK_POLICY);
   if (!staffPolicy || !kioskPolicy) {
-    throw new Error(`README.md must show the AccessPolicies "${STAFF_POLICY}" and "${KIOSK_POLICY}" as JSON.`);
+    throw new Error(`docs/deploying.md must show the AccessPolicies "${STAFF_POLICY}" and "${KIOSK_POLICY}" as JSON.`);
   }
   staff = await userWith(await upsertPolicy(staffPolicy), 'staff');
   kiosk = await userWith(await upsertPolicy(kioskPolicy), 'kiosk');

@@ -155,7 +155,7 @@ describe('resolve and import a 20-resource IPS-like link', () => {
 });
 
 describe('check-in and following', () => {
-  test('check-in: queued for staff as a Task holding the input still sealed; the answer carries no health data', async () => {
+  test('check-in: queued for staff as a Task only the bot can open; the answer carries no health data', async () => {
     const person = newPerson();
     const sealed = await ctx.seal(await ipsLink(person));
     const output = await runOk<CheckInOutput>(ctx.admin, ctx.botId, { operation: 'check-in', sealed });
@@ -163,8 +163,12 @@ describe('check-in and following', () => {
     expect(JSON.stringify(output)).not.toContain(person.family);
     const task = await ctx.admin.readReference<Task>({ reference: output.task ?? 'Task/none' });
     expect(task).toMatchObject({ status: 'requested', code: { coding: [REVIEW_TASK_CODE] } });
-    expect(taskInput(task, TASK_INPUT.link)).toBe(sealed);
+    // The link is in the bot's box, not even sealed: a Task reader cannot replay it.
+    expect(taskInput(task, TASK_INPUT.link)).toMatch(/^[\w-]{40,}$/);
+    expect(JSON.stringify(task)).not.toContain(sealed);
     expect(JSON.stringify(task)).not.toContain(person.family);
+    const resolved = await runOk<ResolveOutput>(ctx.admin, ctx.botId, { operation: 'resolve', task: output.task });
+    expect(resolved.patient?.name?.[0]?.family).toBe(person.family);
   });
 
   test('following a long-lived link: a Task keeps it; after the sender adds a result, Check now queues a review', async () => {
