@@ -60,7 +60,11 @@ function startWorker(): Worker {
 
 /** Starts the worker and the .wasm download, when a scan view opens, so the first read is quick. */
 export function prepareQrReader(): void {
-  startWorker().postMessage({ kind: 'prepare' } satisfies QrRequest);
+  try {
+    startWorker().postMessage({ kind: 'prepare' } satisfies QrRequest);
+  } catch {
+    // No workers here: the read that needs one says so.
+  }
 }
 
 function request(image: ImageBitmap | Blob, purpose: 'frame' | 'picture'): Promise<string | undefined> {
@@ -74,7 +78,13 @@ function request(image: ImageBitmap | Blob, purpose: 'frame' | 'picture'): Promi
     }, READ_TIMEOUT_MS);
     pending.set(id, { resolve, reject, timer });
     const message: QrRequest = { kind: 'read', id, image, purpose };
-    startWorker().postMessage(message, image instanceof Blob ? [] : [image]);
+    try {
+      startWorker().postMessage(message, image instanceof Blob ? [] : [image]);
+    } catch {
+      pending.delete(id);
+      clearTimeout(timer);
+      reject(new Error(READER_UNAVAILABLE));
+    }
   });
 }
 
