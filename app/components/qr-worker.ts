@@ -6,7 +6,7 @@
  * the build of an app that embeds the pages) and it is fetched from the pages' own origin, never
  * from the library's default CDN.
  */
-import { prepareZXingModule } from 'zxing-wasm/reader';
+import { prepareZXingModule, purgeZXingModule } from 'zxing-wasm/reader';
 import wasmUrl from 'zxing-wasm/reader/zxing_reader.wasm?url';
 import { FRAME_OPTIONS, PICTURE_OPTIONS, readQrWithZxing } from './qr-zxing';
 
@@ -51,7 +51,7 @@ function nativeDetector(): Promise<BarcodeDetectorInstance | undefined> {
   return native;
 }
 
-/** Starts fetching and compiling the .wasm (once), from the URL Vite gave it on this origin. */
+/** Starts fetching and compiling the .wasm (once; again after a failure), from the URL Vite gave it on this origin. */
 function loadZxing(): Promise<unknown> {
   zxing ??= prepareZXingModule({
     overrides: {
@@ -59,6 +59,11 @@ function loadZxing(): Promise<unknown> {
         path.endsWith('.wasm') ? new URL(wasmUrl, self.location.href).href : prefix + path,
     },
     fireImmediately: true,
+  }).catch((err: unknown) => {
+    // Not kept: the next read tries again (the network may be back).
+    zxing = undefined;
+    purgeZXingModule();
+    throw err;
   });
   return zxing;
 }

@@ -29,6 +29,13 @@ function link(title: string): string {
   return session.link(title);
 }
 
+/** The small, blurred code as a PNG file (lossless: the browser gets the generated pixels). */
+function smallBlurredPicture(): string {
+  const picture = 'test-output/qr-small-blurred.png';
+  writeFileSync(picture, encodePng(smallBlurredFrame()));
+  return picture;
+}
+
 beforeAll(async () => {
   session = await startBrowserSession({
     cameraVideo: (demoLink) => {
@@ -129,8 +136,7 @@ describe('import pages in Chromium', () => {
     const frame = smallBlurredFrame();
     // The same pixels as the browser gets (PNG is lossless): jsQR, the previous decoder, misses them.
     expect(jsQR(frame.data, frame.width, frame.height, { inversionAttempts: 'attemptBoth' })).toBeNull();
-    const picture = 'test-output/qr-small-blurred.png';
-    writeFileSync(picture, encodePng(frame));
+    const picture = smallBlurredPicture();
     const page = await openPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
@@ -140,6 +146,23 @@ describe('import pages in Chromium', () => {
     const origin = new URL(session.url).origin;
     expect(requests.filter((url) => url.endsWith('.wasm')).map((url) => new URL(url).origin)).toEqual([origin]);
     expect(requests.filter((url) => !url.startsWith(origin) && !/^(blob|data):/.test(url))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  test('when the .wasm cannot be fetched the page says so, and the next try fetches it again', async () => {
+    const page = await openPage();
+    const picture = smallBlurredPicture();
+    await page.route('**/*.wasm', (route) => route.abort());
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page
+      .getByRole('alert')
+      .getByText(/^The QR reader could not be loaded/)
+      .waitFor({ timeout: 30_000 });
+    await page.unroute('**/*.wasm');
+    await page.locator('input[type=file]').setInputFiles([]);
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page.getByLabel('Link details').getByText(SMALL_BLURRED_LABEL).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('alert').count()).toBe(0);
     await page.context().close();
   }, 60_000);
 
