@@ -250,23 +250,51 @@ describe('writes within the server limits', () => {
 });
 
 describe('one patient per person', () => {
-  test('"create" for content already in a chart is refused, naming that patient; confirmNew creates anyway', async () => {
-    const { medplum, bot } = await setup(sender());
+  const jane = {
+    resourceType: 'Patient' as const,
+    id: 'p',
+    name: [{ family: 'Doe', given: ['Jane'] }],
+    birthDate: '1980-02-03',
+  };
+  /** Three readings about Jane, in a link of their own. */
+  function janesReadings(): Bundle {
     const bundle = readings(3);
-    const first = await runImport(bot, await resolveBundle(sender(), bot, bundle), {
-      create: { resourceType: 'Patient', name: [{ family: 'Doe' }] },
-    });
-    const again = await resolveBundle(sender(), bot, bundle);
+    bundle.entry?.splice(0, 1, { resource: jane });
+    return bundle;
+  }
+
+  test('"create" for content already in that person\'s chart is refused, naming the patient; confirmNew creates anyway', async () => {
+    const { medplum, bot } = await setup(sender());
+    const first = await resolveBundle(sender(), bot, janesReadings());
+    const imported = await runImport(bot, first, { create: first.patient });
+    const again = await resolveBundle(sender(), bot, janesReadings());
     const refused = await bot.run({
       operation: 'import',
       source: again.source,
       resources: again.resources,
       patient: { create: again.patient },
     });
-    expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: first.patient.reference } });
+    expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: imported.patient.reference } });
     expect(await medplum.searchResources('Patient', {})).toHaveLength(1);
     const confirmed = await runImport(bot, again, { create: again.patient, confirmNew: true });
     expect(confirmed.created).toHaveLength(5);
     expect(await medplum.searchResources('Patient', {})).toHaveLength(2);
+  });
+
+  test('the same content under someone plainly different is no reason to refuse: twins, a family, a template', async () => {
+    const { medplum, bot } = await setup(sender());
+    const first = await resolveBundle(sender(), bot, janesReadings());
+    await runImport(bot, first, { create: first.patient });
+    const again = await resolveBundle(sender(), bot, janesReadings());
+    const other = {
+      resourceType: 'Patient' as const,
+      name: [{ family: 'Smith', given: ['Omar'] }],
+      birthDate: '1955-11-30',
+    };
+    const result = await runImport(bot, again, { create: other });
+    expect(result.created).toHaveLength(5);
+    // Nothing of Jane's was taken for Omar's: his chart has its own copies.
+    expect(result.existing).toEqual([]);
+    expect(await medplum.searchResources('Observation', { patient: result.patient.reference })).toHaveLength(3);
   });
 });

@@ -10,7 +10,7 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { isShlError } from '../../bots/shl/errors';
 import type { ParsedLink } from '../../bots/shl/link';
 import { parseShl } from '../../bots/shl/link';
-import { createFrameCanvas, loadJsQr, readQr } from './qr-decode';
+import { prepareQrReader, readPicture } from './qr-reader';
 
 const CameraScanner = lazy(() => import('./CameraScanner'));
 
@@ -20,11 +20,16 @@ const SCANNER_MIN_KEYS = 20;
 const SCANNER_MAX_GAP_MS = 35;
 /** A scanned link is submitted once input has been idle this long (scanners may send no Enter). */
 const SCANNER_IDLE_MS = 300;
+/** Pictures larger than this are refused before decoding (a phone photo is a few MB). */
+const MAX_PICTURE_BYTES = 40 * 1024 * 1024;
 
 export interface LinkInputProps {
   onSubmit: (shl: string, preview: ParsedLink) => void;
-  /** Scan an image file for a QR code (jsQR by default; tests give their own). */
-  scanImage?: (file: File) => Promise<string>;
+  /**
+   * Scan an image file for a QR code: its text, undefined when there is none, a rejection when
+   * the reader cannot run (the QR reader's worker by default; tests give their own).
+   */
+  scanImage?: (file: File) => Promise<string | undefined>;
 }
 
 export interface LinkPreview {
@@ -43,7 +48,7 @@ export function previewLink(text: string): LinkPreview {
   }
 }
 
-export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProps): JSX.Element {
+export function LinkInput({ onSubmit, scanImage = readPicture }: LinkInputProps): JSX.Element {
   const [text, setText] = useState('');
   const [camera, setCamera] = useState(false);
   const [scanError, setScanError] = useState<string>();
@@ -113,18 +118,36 @@ export function LinkInput({ onSubmit, scanImage = scanImageFile }: LinkInputProp
           onChange={(file) => {
             if (file) {
               setScanError(undefined);
+              if (file.size > MAX_PICTURE_BYTES) {
+                setScanError(
+                  'That picture is too large to read (over 40 MB). Take a smaller photo, or paste the link.'
+                );
+                return;
+              }
               scanImage(file)
                 .then((value) => {
-                  setText(value);
+                  if (value) {
+                    setText(value);
+                  } else {
+                    setScanError('No QR code was found in that picture. Try a sharper photo, or paste the link.');
+                  }
                 })
                 .catch(() => {
-                  setScanError('No QR code was found in that picture. Try a sharper photo, or paste the link.');
+                  setScanError('The QR reader could not be loaded. Paste the link instead, or try again.');
                 });
             }
           }}
         >
           {(props) => (
-            <Button variant="default" {...props}>
+            <Button
+              variant="default"
+              {...props}
+              onClick={() => {
+                // The reader loads while staff choose the picture.
+                prepareQrReader();
+                props.onClick();
+              }}
+            >
               Scan a picture
             </Button>
           )}
@@ -179,27 +202,4 @@ export function LinkSummary({ link }: { link: ParsedLink }): JSX.Element {
       </Stack>
     </Paper>
   );
-}
-
-/** The longest side a picture is read at: phone photos are scaled down to it. */
-const MAX_PICTURE_SIDE = 1600;
-
-/**
- * Reads a QR code from a picture, at up to MAX_PICTURE_SIDE and then at half that, since a code
- * that fails at one scale may read at another.
- */
-async function scanImageFile(file: File): Promise<string> {
-  const [jsQR, bitmap] = await Promise.all([loadJsQr(), createImageBitmap(file)]);
-  try {
-    const context = createFrameCanvas();
-    for (const side of [MAX_PICTURE_SIDE, MAX_PICTURE_SIDE / 2]) {
-      const text = context && readQr(jsQR, context, bitmap, bitmap.width, bitmap.height, side);
-      if (text) {
-        return text;
-      }
-    }
-  } finally {
-    bitmap.close();
-  }
-  throw new Error('No QR code found');
 }

@@ -11,9 +11,10 @@
  *    created is deleted again, and the answer says what, if anything, still stands.
  */
 import type { MedplumClient } from '@medplum/core';
-import type { Reference, Resource } from '@medplum/fhirtypes';
+import type { Patient, Reference, Resource } from '@medplum/fhirtypes';
 import type { ImportOutput, ImportSource } from '../contract';
 import { chooseSubject } from '../fhir/subject';
+import { rankCandidates } from '../matching/match';
 import { isShlError, ShlError } from '../shl/errors';
 import type { Found } from './existing';
 import { findChartHolding, findExisting } from './existing';
@@ -89,7 +90,7 @@ export async function importResources(
   });
   const budget = new RateLimitBudget(settings);
   if ('create' in target && target.confirmNew !== true) {
-    const holder = await findChartHolding(medplum, plan.items, budget);
+    const holder = await samePersonHolding(medplum, target.create, await findChartHolding(medplum, plan.items, budget));
     if (holder) {
       throw new ShlError(
         'invalid-input',
@@ -156,6 +157,22 @@ async function refusal(medplum: MedplumClient, err: WriteRefused, budget: RateLi
     `The server refused part of the import (${err.reason}). ${left.length} item${left.length === 1 ? '' : 's'} it had already created could not be removed again and remain${left.length === 1 ? 's' : ''}: ${left.slice(0, 20).join(', ')}${left.length > 20 ? ', …' : ''}. Ask an administrator to remove ${left.length === 1 ? 'it' : 'them'}.`,
     { left }
   );
+}
+
+/**
+ * The patient whose chart holds the content, when they may be the person about to be created
+ * (the matcher grades them at least possible): the same content under someone plainly different
+ * (two people's identical immunization records) is no reason to refuse.
+ */
+async function samePersonHolding(
+  medplum: MedplumClient,
+  create: Patient,
+  holder: string | undefined
+): Promise<string | undefined> {
+  const existing = holder
+    ? await medplum.readResource('Patient', holder.slice('Patient/'.length)).catch(() => undefined)
+    : undefined;
+  return existing && rankCandidates(create, [existing]).length > 0 ? holder : undefined;
 }
 
 async function checkPatientExists(medplum: MedplumClient, reference: string): Promise<void> {

@@ -2,13 +2,14 @@
  * `npm run bench`: every performance figure of the README, measured side by side in one run.
  * BENCH_ROUNDS sets the rounds of the resolve comparison (default 41).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { build } from 'vite';
+import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { evaluateHoldout, HOLDOUT_POOL } from '../support/matching-holdout';
 import { evaluateMatcher } from '../support/matcher-evaluation';
 import { printLookalikes, printMatcher } from './matcher-bench';
 import { benchTransaction } from './import-bench';
+import { buildPageSizes, total } from './page-sizes';
+import { benchQr, formatQr } from './qr-bench';
 import { benchResolve, BOT_DIST } from './resolve-bench';
 import { benchUi } from './ui-bench';
 
@@ -64,12 +65,16 @@ console.log(
   `Built bot ${BOT_DIST}: ${(bytes / 1024).toFixed(1)} KB minified, ${(gzip / 1024).toFixed(1)} KB gzip (target <= 200 KB)`
 );
 
-await build({ configFile: 'app/vite.config.ts', logLevel: 'silent' });
-const assets = readdirSync('dist/app/assets').filter((f) => f.endsWith('.js'));
-const sizes = assets.map((f) => ({ f, gzip: gzipSync(readFileSync(`dist/app/assets/${f}`)).length / 1024 }));
-const entry = readFileSync('dist/app/index.html', 'utf8');
-const initial = sizes.filter((s) => entry.includes(s.f)).reduce((sum, s) => sum + s.gzip, 0);
-const lazy = sizes.filter((s) => !entry.includes(s.f)).reduce((sum, s) => sum + s.gzip, 0);
+const pages = await buildPageSizes();
 console.log(
-  `Page JavaScript (npm run build:app): ${initial.toFixed(1)} KB gzip at load, ${lazy.toFixed(1)} KB gzip loaded on demand (the QR scanner)`
+  `Page JavaScript (npm run build:app): ${total(pages.atLoad).toFixed(1)} KB gzip at load, ${total(pages.onDemand).toFixed(1)} KB gzip loaded on demand (the camera scanner and the QR reader's worker)`
 );
+console.log(
+  `  the QR decoder's wasm, fetched from the pages' origin when a scan view opens: ${total(pages.wasm, 'kb').toFixed(1)} KB (${total(pages.wasm).toFixed(1)} KB gzip)`
+);
+
+const qr = await benchQr();
+console.log(
+  `QR decoding: the pages' decoder beside jsQR on seeded degraded camera frames (${qr.seconds.toFixed(0)} s)`
+);
+console.log(formatQr(qr));

@@ -1,13 +1,18 @@
 /**
  * The import pages in real Chromium (Debian's package, driven by playwright-core) against local
  * mode: the paste flow to a chart holding the imported resources, a passcode link with a wrong
- * then the right passcode, and a camera scan through Chromium's fake camera fed a video of a QR
- * code. Screenshots of each step go to test-output/screenshots/.
+ * then the right passcode, pictures of QR codes (a small, blurred one among them), and a camera
+ * scan through Chromium's fake camera fed a video of a QR code. Screenshots of each step go to
+ * test-output/screenshots/.
  */
 import type { Binary, Bundle, DocumentReference } from '@medplum/fhirtypes';
 import type { Page } from 'playwright-core';
+import jsQR from 'jsqr';
+import { writeFileSync } from 'node:fs';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { encodePng } from '../support/png';
+import { SMALL_BLURRED_LABEL, SMALL_BLURRED_LINK, smallBlurredFrame } from '../support/small-blurred-code';
 import { writeQrVideo } from './qr-video';
 import type { BrowserSession } from './session';
 import { chartOf, SHOTS, startBrowserSession } from './session';
@@ -22,6 +27,13 @@ async function openPage(): Promise<Page> {
 
 function link(title: string): string {
   return session.link(title);
+}
+
+/** The small, blurred code as a PNG file (lossless: the browser gets the generated pixels). */
+function smallBlurredPicture(): string {
+  const picture = 'test-output/qr-small-blurred.png';
+  writeFileSync(picture, encodePng(smallBlurredFrame()));
+  return picture;
 }
 
 beforeAll(async () => {
@@ -117,6 +129,40 @@ describe('import pages in Chromium', () => {
       await page.getByLabel('Link details').getByText(title).waitFor({ timeout: 30_000 });
       expect(await page.getByLabel('SMART Health Link').inputValue()).toBe(link(title));
     }
+    await page.context().close();
+  }, 60_000);
+
+  test('a small, blurred code that jsQR misses is read from a picture, the decoder served by the app itself', async () => {
+    const frame = smallBlurredFrame();
+    // The same pixels as the browser gets (PNG is lossless): jsQR, the previous decoder, misses them.
+    expect(jsQR(frame.data, frame.width, frame.height, { inversionAttempts: 'attemptBoth' })).toBeNull();
+    const picture = smallBlurredPicture();
+    const page = await openPage();
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page.getByLabel('Link details').getByText(SMALL_BLURRED_LABEL).waitFor({ timeout: 30_000 });
+    expect(await page.getByLabel('SMART Health Link').inputValue()).toBe(SMALL_BLURRED_LINK);
+    const origin = new URL(session.url).origin;
+    expect(requests.filter((url) => url.endsWith('.wasm')).map((url) => new URL(url).origin)).toEqual([origin]);
+    expect(requests.filter((url) => !url.startsWith(origin) && !/^(blob|data):/.test(url))).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  test('when the .wasm cannot be fetched the page says so, and the next try fetches it again', async () => {
+    const page = await openPage();
+    const picture = smallBlurredPicture();
+    await page.route('**/*.wasm', (route) => route.abort());
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page
+      .getByRole('alert')
+      .getByText(/^The QR reader could not be loaded/)
+      .waitFor({ timeout: 30_000 });
+    await page.unroute('**/*.wasm');
+    await page.locator('input[type=file]').setInputFiles([]);
+    await page.locator('input[type=file]').setInputFiles(picture);
+    await page.getByLabel('Link details').getByText(SMALL_BLURRED_LABEL).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('alert').count()).toBe(0);
     await page.context().close();
   }, 60_000);
 

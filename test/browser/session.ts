@@ -42,25 +42,7 @@ export async function startBrowserSession(
     return found.shl;
   };
   const video = options.cameraVideo?.(link);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...(video
-        ? [
-            '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
-            `--use-file-for-fake-video-capture=${video}`,
-          ]
-        : []),
-    ],
-  });
+  const browser = await launchChromium(video);
   return {
     local,
     url,
@@ -80,6 +62,29 @@ export async function startBrowserSession(
       await local.close();
     },
   };
+}
+
+/** Debian's Chromium, with a fake camera playing `cameraVideo` (a Y4M file) when given. */
+export function launchChromium(cameraVideo?: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...(cameraVideo
+        ? [
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
+            `--use-file-for-fake-video-capture=${cameraVideo}`,
+          ]
+        : []),
+    ],
+  });
 }
 
 /** The `Patient/…` the Done step links to: the chart the import went into. */
