@@ -26,7 +26,13 @@ export const resolveOperation: Operation = async (run, input) => {
     return { ...resolved, staged };
   } catch {
     // Where the user may not create Binaries, the pages send the reviewed resources instead.
-    return resolved;
+    return {
+      ...resolved,
+      warnings: [
+        ...resolved.warnings,
+        'The shared data could not be kept on the server for the import (creating a Binary was refused): the import page will send it back, which the server refuses for very large links.',
+      ],
+    };
   }
 };
 
