@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImportOutput, ResolveOutput } from '../../bots/contract';
 import type { SuiteContext } from './support/context';
 import { suiteContext } from './support/context';
-import { ipsLikeBundle, newPerson, patientOf } from './support/ips-like';
+import { IPS_LIKE_TYPES, ipsLikeBundle, newPerson, patientOf } from './support/ips-like';
 import { runOk } from './support/server';
 
 let ctx: SuiteContext;
@@ -45,14 +45,7 @@ describe('the server rate limit', () => {
     expect(output.created).toHaveLength(700);
     expect(new Set(output.created).size).toBe(700);
     let onServer = 0;
-    for (const type of [
-      'Condition',
-      'AllergyIntolerance',
-      'MedicationStatement',
-      'Observation',
-      'Immunization',
-      'Procedure',
-    ] as const) {
+    for (const type of IPS_LIKE_TYPES.filter((t) => t !== 'Patient')) {
       onServer +=
         (
           await ctx.admin.searchResources(
