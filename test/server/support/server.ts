@@ -204,3 +204,29 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Sets (or, with `undefined`, removes) integer Project.systemSetting entries (super admin only). */
+export async function setProjectSystemSettings(
+  superAdmin: MedplumClient,
+  projectId: string,
+  settings: Record<string, number | undefined>
+): Promise<void> {
+  const project = await superAdmin.readResource('Project', projectId);
+  const kept = (project.systemSetting ?? []).filter((s) => !(s.name in settings));
+  const added = Object.entries(settings).flatMap(([name, valueInteger]) =>
+    valueInteger === undefined ? [] : [{ name, valueInteger }]
+  );
+  await superAdmin.updateResource<Project>({ ...project, systemSetting: [...kept, ...added] });
+}
+
+/** The integer Project.systemSetting entries of these names, as they are now. */
+export async function projectSystemSettings(
+  medplum: MedplumClient,
+  projectId: string,
+  names: readonly string[]
+): Promise<Record<string, number | undefined>> {
+  const project = await medplum.readResource('Project', projectId);
+  return Object.fromEntries(
+    names.map((name) => [name, project.systemSetting?.find((s) => s.name === name)?.valueInteger])
+  );
+}
