@@ -15,7 +15,8 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { describe, expect, test, vi } from 'vitest';
-import type { ResolveOutput } from '../bots/contract';
+import type { MockClient } from '@medplum/mock';
+import type { ImportOutput, ResolveOutput } from '../bots/contract';
 import { errorCode } from './support/bot';
 import {
   aboutP,
@@ -132,6 +133,30 @@ describe('staged import', () => {
   });
 });
 
+/** Imports `bundle` in Bundles of 40 KB, counting the most transaction Bundles in flight at once. */
+async function importCountingBundles(
+  bundle: Bundle
+): Promise<{ medplum: MockClient; result: ImportOutput; most: number }> {
+  const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
+  const resolved = await resolveBundle(sender(), bot, bundle);
+  const original = medplum.executeBatch.bind(medplum);
+  let inFlight = 0;
+  let most = 0;
+  vi.spyOn(medplum, 'executeBatch').mockImplementation(async (batch, options) => {
+    const counted = batch.type === 'transaction' ? 1 : 0;
+    inFlight += counted;
+    most = Math.max(most, inFlight);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return await original(batch, options);
+    } finally {
+      inFlight -= counted;
+    }
+  });
+  const result = await runImport(bot, resolved, { create: resolved.patient });
+  return { medplum, result, most };
+}
+
 describe('writes within the server limits', () => {
   test('an import larger than one request goes in ordered transactions: references intact, one Provenance', async () => {
     const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
@@ -159,6 +184,53 @@ describe('writes within the server limits', () => {
     expect(provenances).toHaveLength(1);
     expect((provenances[0] as Provenance).target).toHaveLength(122);
     expect(`Provenance/${provenances[0]?.id ?? ''}`).toBe(result.provenance);
+  });
+
+  test('Bundles that need nothing from each other go two at a time; one that needs another waits for it', async () => {
+    const independent = await importCountingBundles(readings(120));
+    expect(independent.most).toBe(2);
+    expect(await checkReferentialIntegrity(independent.medplum, independent.result.created)).toBeGreaterThan(240);
+
+    // Each reading is a member of the one before it: every Bundle needs the one before.
+    const chained = readings(120);
+    chained.entry?.forEach((entry, i) => {
+      const previous = chained.entry?.[i - 1]?.resource;
+      if (entry.resource?.resourceType === 'Observation' && previous?.resourceType === 'Observation') {
+        entry.resource.hasMember = [{ reference: `Observation/${previous.id ?? ''}` }];
+      }
+    });
+    const dependent = await importCountingBundles(chained);
+    expect(dependent.most).toBe(1);
+    expect(dependent.result.created.filter((r) => r.startsWith('Observation/'))).toHaveLength(120);
+    expect(await checkReferentialIntegrity(dependent.medplum, dependent.result.created)).toBeGreaterThanOrEqual(360);
+  });
+
+  test('a refusal while another Bundle is in flight: that one finishes, then everything is undone', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_REQUEST_BYTES: '40000' });
+    const resolved = await resolveBundle(sender(), bot, readings(120));
+    let writes = 0;
+    medplum.router.add(
+      'POST',
+      'Observation',
+      async (req, repo, _router, options) => {
+        if (++writes === 50) {
+          return [{ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'invalid' }] }];
+        }
+        return [created, await repo.createResource(req.body as Resource, { assignedId: options?.assignedId })];
+      },
+      'create'
+    );
+    const output = await bot.run({
+      operation: 'import',
+      staged: resolved.staged,
+      select: [...keysOf(resolved, 'Observation'), ...keysOf(resolved, 'DiagnosticReport')],
+      patient: { create: resolved.patient },
+    });
+    expect(errorCode(output)).toBe('invalid-input');
+    expect(writes).toBeGreaterThan(50);
+    for (const type of ['Patient', 'Observation', 'DiagnosticReport', 'Provenance'] as const) {
+      expect(await medplum.searchResources(type, { _count: '1000' })).toHaveLength(0);
+    }
   });
 
   test('a file too large for a request is uploaded alone through the Binary endpoint, tied to the patient', async () => {

@@ -30,6 +30,8 @@ export interface WriteSettings {
   maxRequestBytes: number;
   /** Most entries in one Bundle. */
   maxEntries: number;
+  /** Most Bundles in flight at once (each only once all it refers to is written). */
+  concurrency: number;
   budget: RateLimitBudget;
   /** Told how many items are written so far, of how many. */
   onProgress?: (written: number, total: number) => void;
@@ -98,22 +100,25 @@ export async function writeItems(
       refs.set(binary.urn, created.at(-1) as string);
       report();
     }
-    let provenance: string | undefined;
-    for (const [index, chunk] of chunks.entries()) {
-      const last = index === chunks.length - 1;
-      const withProvenance = last ? (planned: string[]) => provenanceOf(planned, patientRef) : undefined;
-      provenance = await sendChunk(medplum, tagged(chunk, patientRef), refs, created, withProvenance, settings.budget);
+    // Bundles that need nothing from one another go side by side (the server runs each one's
+    // entries one after another); the last, which carries the Provenance, goes after all others.
+    const last = chunks.pop();
+    await sendConcurrently(chunks, settings.concurrency, async (chunk) => {
+      await sendChunk(medplum, tagged(chunk, patientRef), refs, created, undefined, settings.budget);
       report();
-    }
-    if (chunks.length === 0 && created.length > 0) {
+    });
+    let provenance: string | undefined;
+    if (last || created.length > 0) {
+      const withProvenance = (planned: string[]): Provenance => provenanceOf(planned, patientRef);
       provenance = await sendChunk(
         medplum,
-        [],
+        tagged(last ?? [], patientRef),
         refs,
         created,
-        (planned) => provenanceOf(planned, patientRef),
+        withProvenance,
         settings.budget
       );
+      report();
     }
     return { created: created.filter((ref) => ref !== provenance), refs, ...(provenance && { provenance }) };
   } catch (err) {
@@ -259,6 +264,62 @@ async function sendChunk(
     pending = pending.filter((item) => refused.has(item.urn));
   }
   return provenance;
+}
+
+/**
+ * Sends the chunks in order, up to `concurrency` at once; a chunk starts only once every earlier
+ * chunk holding something it refers to is done. After a failure nothing new starts, the chunks in
+ * flight finish (so what they created is known and can be undone), and the first failure is thrown.
+ */
+async function sendConcurrently(
+  chunks: readonly PlannedItem[][],
+  concurrency: number,
+  send: (chunk: PlannedItem[]) => Promise<void>
+): Promise<void> {
+  const chunkOf = new Map<string, number>();
+  chunks.forEach((chunk, i) => {
+    for (const item of chunk) {
+      chunkOf.set(item.urn, i);
+    }
+  });
+  const waitsFor = chunks.map(
+    (chunk, i) =>
+      new Set(chunk.flatMap((item) => item.needs.map((urn) => chunkOf.get(urn) ?? i)).filter((j) => j !== i))
+  );
+  const done = new Set<number>();
+  const running = new Map<number, Promise<void>>();
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  while (next < chunks.length || running.size > 0) {
+    while (
+      !failure &&
+      next < chunks.length &&
+      running.size < concurrency &&
+      [...(waitsFor[next] ?? [])].every((j) => done.has(j))
+    ) {
+      const i = next++;
+      running.set(
+        i,
+        send(chunks[i] ?? []).then(
+          () => {
+            done.add(i);
+            running.delete(i);
+          },
+          (error: unknown) => {
+            failure ??= { error };
+            running.delete(i);
+          }
+        )
+      );
+    }
+    if (running.size === 0) {
+      break;
+    }
+    await Promise.race(running.values());
+  }
+  if (failure) {
+    throw failure.error;
+  }
 }
 
 /** The created entries that refer (directly or through each other) to a refused one. */
