@@ -4,7 +4,8 @@
  * `ifNoneExist`, so the 8-entry ceiling of strict transactions never applies), ordered so that
  * what a resource refers to is created first or in the same Bundle; a file too large for a
  * Bundle is uploaded alone through the Binary endpoint, which takes raw bodies. A new patient is
- * created first, on its own. The Provenance is the last entry of the last Bundle.
+ * created first, on its own. Bundles that need nothing from each other go two at a time. The
+ * Provenance is the last entry of the last Bundle.
  *
  * All or nothing: with the project feature `transaction-bundles` each Bundle is atomic; without
  * it the server runs a transaction entry by entry, so every entry's outcome is checked. On any
@@ -101,8 +102,9 @@ export async function writeItems(
       report();
     }
     // Bundles that need nothing from one another go side by side (the server runs each one's
-    // entries one after another); the last, which carries the Provenance, goes after all others.
-    const last = chunks.pop();
+    // entries one after another). The Provenance is the last entry of the last Bundle: of the
+    // only one, or, after several, of a Bundle of its own, so that all of them can go at once.
+    const last = chunks.length === 1 ? chunks.pop() : undefined;
     await sendConcurrently(chunks, settings.concurrency, async (chunk) => {
       await sendChunk(medplum, tagged(chunk, patientRef), refs, created, undefined, settings.budget);
       report();
