@@ -7,10 +7,11 @@
  *
  * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), serialized a few
  * hundred resources at a time so that no second copy of the whole result is ever held as a
- * string. Storage is a Binary through the Binary endpoint: a tagged FHIR Binary with `data` when
- * that fits in the 1 MB a server allows one string, else the sealed bytes as base64 text in
- * the request body (no size limit there, but no tag either). A server keeps the data in its
- * storage and serves it raw; Medplum's in-memory router keeps it inline. Both are read here.
+ * string. Storage is Binaries: the sealed bytes in pieces of at most 600 KB (a Medplum server
+ * refuses a Binary whose inline data passes 1 MB), written through the Binary endpoint, which
+ * takes any body size; the handle lists them in order (one piece, once deflated, for most
+ * links). A server keeps the data in its storage and serves it raw; Medplum's in-memory router
+ * keeps it inline. Both are read here, and results kept as plain JSON before deflating still load.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
@@ -27,14 +28,14 @@ export const STAGED_LIFETIME_MS = 24 * 60 * 60 * 1000;
 /** The tag of staged Binaries, so an administrator can find what was never imported. */
 export const STAGED_TAG = { system: 'https://smarthealthit.org/shl-import/staged', code: 'resolve-result' };
 const FORMAT = 'shl-import-staged-v1';
+/** The largest piece of sealed bytes in one Binary (its base64 stays under the server's 1 MB). */
+const PIECE_BYTES = 600 * 1024;
+/** Most pieces one handle names (60 MB of sealed data, more than a link's budget). */
+const MAX_PIECES = 100;
 /** The first byte of a box holding deflated JSON (a box of plain JSON starts with `{`). */
 const DEFLATED = 0;
 /** Resources serialized at a time. */
 const BATCH = 256;
-/** The longest `data` a server takes in a FHIR Binary (its 1 MB string limit), with a margin. */
-const MAX_INLINE_DATA = 1_000_000;
-/** How a Binary holding the sealed bytes as base64 text is marked. */
-const TEXT_TYPE = 'text/plain';
 /** More than this is more than one string can hold: no staged result inflates past it. */
 const MAX_STAGED_BYTES = 512 * 1024 * 1024;
 
@@ -61,7 +62,7 @@ interface Envelope extends StagedResult {
   requester: string;
 }
 
-/** Keeps a resolve result for `import`; returns its handle (`Binary/<id>`). */
+/** Keeps a resolve result for `import`; returns its handle (`Binary/<id>`, comma-separated pieces). */
 export async function stageResult(deps: StagingDeps, result: StagedResult): Promise<string> {
   const { resources, ...rest } = result;
   const envelope: Omit<Envelope, 'resources'> = {
@@ -75,21 +76,21 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
   plaintext[0] = DEFLATED;
   plaintext.set(deflated, 1);
   const body = await sealBoxBytes(deps, 'staged-result', plaintext);
-  const text = deps.codec.encodeBase64(body);
-  const binary =
-    text.length <= MAX_INLINE_DATA
-      ? await deps.medplum.post<Binary>(
-          deps.medplum.fhirUrl('Binary'),
-          {
-            resourceType: 'Binary',
-            contentType: 'application/octet-stream',
-            meta: { tag: [STAGED_TAG] },
-            data: text,
-          } satisfies Binary,
-          'application/fhir+json'
-        )
-      : await deps.medplum.createBinary({ data: text, contentType: TEXT_TYPE });
-  return `Binary/${binary.id ?? ''}`;
+  const ids: string[] = [];
+  for (let start = 0; start < body.length; start += PIECE_BYTES) {
+    const binary = await deps.medplum.post<Binary>(
+      deps.medplum.fhirUrl('Binary'),
+      {
+        resourceType: 'Binary',
+        contentType: 'application/octet-stream',
+        meta: { tag: [STAGED_TAG] },
+        data: deps.codec.encodeBase64(body.subarray(start, start + PIECE_BYTES)),
+      } satisfies Binary,
+      'application/fhir+json'
+    );
+    ids.push(`Binary/${binary.id ?? ''}`);
+  }
+  return ids.join(',');
 }
 
 /**
@@ -104,23 +105,14 @@ function serialize(head: Omit<Envelope, 'resources'>, resources: Resource[]): Ui
     chunks.push(encodeUtf8(`${start > 0 ? ',' : ''}${batch.slice(1, -1)}`));
   }
   chunks.push(encodeUtf8(']}'));
-  const out = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concat(chunks);
 }
 
 /** Reads a staged result. Throws `invalid-input` when it is unknown, expired or another user's. */
 export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<StagedResult> {
-  const id = typeof handle === 'string' ? /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(handle)?.[1] : undefined;
-  if (!id) {
-    throw expired('"staged" must be the handle that resolve returned.');
-  }
-  const sealed = await readBinary(deps, id);
-  const plaintext = sealed && (await openBoxBytes(deps, 'staged-result', sealed));
+  const ids = piecesOf(handle);
+  const pieces = await Promise.all(ids.map((id) => readBinary(deps, id)));
+  const plaintext = await openBoxBytes(deps, 'staged-result', concat(pieces));
   const envelope = plaintext && (await readEnvelope(deps, plaintext));
   if (envelope?.format !== FORMAT || !Array.isArray(envelope.resources)) {
     throw expired('The link data kept for this import cannot be read (the bot key may have changed).');
@@ -152,14 +144,31 @@ async function readEnvelope(
 
 /** Deletes a staged result (after its import); a failure only leaves it to expire. */
 export async function dropStaged(medplum: MedplumClient, handle: string): Promise<void> {
-  await medplum.deleteResource('Binary', handle.slice('Binary/'.length)).catch(() => undefined);
+  await Promise.all(piecesOf(handle).map((id) => medplum.deleteResource('Binary', id).catch(() => undefined)));
 }
 
-/**
- * The sealed bytes a staged Binary holds: inline (the in-memory router) or from the server's
- * storage, decoded once more when the Binary holds them as base64 text.
- */
-async function readBinary(deps: StagingDeps, id: string): Promise<Uint8Array<ArrayBuffer> | undefined> {
+/** The Binary ids a handle names, in order. */
+function piecesOf(handle: unknown): string[] {
+  const parts = typeof handle === 'string' ? handle.split(',') : [];
+  const ids = parts.map((part) => /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(part)?.[1]);
+  if (ids.length === 0 || ids.length > MAX_PIECES || ids.some((id) => id === undefined)) {
+    throw expired('"staged" must be the handle that resolve returned.');
+  }
+  return ids as string[];
+}
+
+function concat(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/** A Binary's bytes: inline (the in-memory router) or from the server's storage. */
+async function readBinary(deps: StagingDeps, id: string): Promise<Uint8Array<ArrayBuffer>> {
   const { medplum, codec } = deps;
   let binary: Binary;
   try {
@@ -167,16 +176,12 @@ async function readBinary(deps: StagingDeps, id: string): Promise<Uint8Array<Arr
   } catch {
     throw expired('The link data kept for this import is gone (it was imported already, or expired).');
   }
-  let bytes = binary.data === undefined ? undefined : codec.decodeBase64url(binary.data);
-  if (!bytes) {
-    const blob = await medplum.download(medplum.fhirUrl('Binary', id));
-    bytes = new Uint8Array(await blob.arrayBuffer());
+  const inline = binary.data === undefined ? undefined : codec.decodeBase64url(binary.data);
+  if (inline) {
+    return inline;
   }
-  if (binary.contentType !== TEXT_TYPE) {
-    return bytes;
-  }
-  const text = codec.decodeUtf8(bytes);
-  return text === undefined ? undefined : codec.decodeBase64url(text);
+  const blob = await medplum.download(medplum.fhirUrl('Binary', id));
+  return new Uint8Array(await blob.arrayBuffer());
 }
 
 function expired(message: string): ShlError {
