@@ -3,7 +3,7 @@
  * alternating in each round:
  * - ours: the built bot (`dist/bots/shl-import.js`) through its handler, as a caller sees it:
  *   sealed input unsealed, the link resolved, matching against a MockClient, the result staged
- *   (encrypted and written as a Binary, deleted again after the round, outside the timing);
+ *   (encrypted and written as Binaries, deleted again after the round, outside the timing);
  * - ours, write free: the same, with a stand-in server that answers the staged Binary's write at
  *   once without keeping it: the bot's own work alone (how long a real server takes to store the
  *   Binary is its own; MockClient's in-memory repository is no measure of it);
@@ -45,10 +45,6 @@ class FreeBinaryClient extends MockClient {
       return Promise.resolve({ resourceType: 'Binary', id: 'bench' } as never);
     }
     return super.post(url, body, contentType, options);
-  }
-
-  override createBinary(): Promise<never> {
-    return Promise.resolve({ resourceType: 'Binary', id: 'bench' } as never);
   }
 }
 
@@ -116,8 +112,8 @@ export async function prepareShape(
     },
     // What import would do with a staged result: delete it (outside the timing).
     cleanup: async () => {
-      for (const handle of staged.splice(0)) {
-        await medplum.deleteResource('Binary', handle.slice('Binary/'.length));
+      for (const piece of staged.splice(0).flatMap((handle) => handle.split(','))) {
+        await medplum.deleteResource('Binary', piece.slice('Binary/'.length));
       }
     },
   };

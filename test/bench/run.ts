@@ -38,7 +38,9 @@ if (run('resolve')) {
     `Resolve, ${rounds} rounds, medians in ms (goals: ours / kill-the-clipboard <= 0.8, ours / floor <= 1.2)`
   );
   console.log("  ours: the built bot's handler as a caller sees it (unseal, resolve, match against MockClient, stage");
-  console.log('  the result: a Binary written to MockClient); write free: the same, the Binary write answered at once');
+  console.log(
+    '  the result: Binaries written to MockClient); write free: the same, the Binary writes answered at once'
+  );
   console.log(
     `  ${'shape'.padEnd(15)}${pad('ours', 8)}${pad('write free', 11)}${pad('theirs', 8)}${pad('floor', 8)}${pad('ours/theirs', 13)}${pad('ours/floor', 12)}${pad('free/theirs', 13)}${pad('free/floor', 12)}`
   );
