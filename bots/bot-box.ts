@@ -19,14 +19,19 @@ export interface BoxKey {
 const IV_BYTES = 12;
 
 /** Seals a JSON value for `purpose`: the IV, then the ciphertext. */
-export async function sealBox(box: BoxKey, purpose: BoxPurpose, value: object): Promise<Uint8Array<ArrayBuffer>> {
+export function sealBox(box: BoxKey, purpose: BoxPurpose, value: object): Promise<Uint8Array<ArrayBuffer>> {
+  return sealBoxBytes(box, purpose, encodeUtf8(JSON.stringify(value)));
+}
+
+/** Seals bytes for `purpose`: the IV, then the ciphertext. */
+export async function sealBoxBytes(
+  box: BoxKey,
+  purpose: BoxPurpose,
+  plaintext: Uint8Array<ArrayBuffer>
+): Promise<Uint8Array<ArrayBuffer>> {
   const iv = box.randomBytes(IV_BYTES);
   const ciphertext = new Uint8Array(
-    await box.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: encodeUtf8(`shl-import ${purpose} v1`) },
-      box.key,
-      encodeUtf8(JSON.stringify(value))
-    )
+    await box.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(purpose) }, box.key, plaintext)
   );
   const sealed = new Uint8Array(IV_BYTES + ciphertext.length);
   sealed.set(iv);
@@ -40,19 +45,34 @@ export async function openBox(
   purpose: BoxPurpose,
   sealed: Uint8Array<ArrayBuffer>
 ): Promise<Record<string, unknown> | undefined> {
+  const plaintext = await openBoxBytes(box, purpose, sealed);
+  return plaintext && parseJsonObject(decodeUtf8(plaintext));
+}
+
+/** The bytes of a box made for `purpose`; undefined for anything else. */
+export async function openBoxBytes(
+  box: BoxKey,
+  purpose: BoxPurpose,
+  sealed: Uint8Array<ArrayBuffer>
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   if (sealed.length <= IV_BYTES) {
     return undefined;
   }
   try {
-    const plaintext = await box.subtle.decrypt(
-      { name: 'AES-GCM', iv: sealed.slice(0, IV_BYTES), additionalData: encodeUtf8(`shl-import ${purpose} v1`) },
-      box.key,
-      sealed.slice(IV_BYTES)
+    return new Uint8Array(
+      await box.subtle.decrypt(
+        { name: 'AES-GCM', iv: sealed.subarray(0, IV_BYTES), additionalData: additionalData(purpose) },
+        box.key,
+        sealed.subarray(IV_BYTES)
+      )
     );
-    return parseJsonObject(decodeUtf8(new Uint8Array(plaintext)));
   } catch {
     return undefined;
   }
+}
+
+function additionalData(purpose: BoxPurpose): Uint8Array<ArrayBuffer> {
+  return encodeUtf8(`shl-import ${purpose} v1`);
 }
 
 /** A box as text (base64url), for a Task input. */

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShlSender } from '../local/shl-sender';
-import { createNodePlatform, inflateRaw, nodeTransport } from './node-platform';
+import { createNodePlatform, inflateRaw, nodeCodec, nodeTransport } from './node-platform';
+import { portableCodec } from './shl/base64url';
 import { isShlError } from './shl/errors';
 import type { FetchContext } from './shl/http';
 import { fetchChecked, parseAllowHosts } from './shl/http';
@@ -181,5 +182,49 @@ describe('inflateRaw', () => {
     expect(() => inflateRaw(new Uint8Array([1, 2, 3, 4, 5]), 1 << 20)).toThrow(
       expect.objectContaining({ code: 'decrypt-failed' })
     );
+  });
+});
+
+describe("Node's codec", () => {
+  test('decodes and encodes exactly as the portable codec: BOM dropped, invalid UTF-8 and base64 refused', () => {
+    const texts = [
+      new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+      new TextEncoder().encode('{"name":"Zoë 😀"}'),
+      new TextEncoder().encode('plain ASCII'),
+      new Uint8Array([0xff, 0x41]),
+      new Uint8Array([0xc3]),
+      new Uint8Array(0),
+    ];
+    for (const bytes of texts) {
+      expect(nodeCodec.decodeUtf8(bytes)).toBe(portableCodec.decodeUtf8(bytes));
+    }
+    expect(nodeCodec.decodeUtf8(texts[0] as Uint8Array)).toBe('{}');
+    expect(nodeCodec.decodeUtf8(texts[3] as Uint8Array)).toBeUndefined();
+    for (const text of [
+      '',
+      'QQ',
+      'QQ=',
+      'QQ==',
+      'QQ===',
+      'QUFB=',
+      'Q',
+      'QUFBQ',
+      '+/+/',
+      '-_-_',
+      'a b',
+      'a.b',
+      'é',
+      'QQ=A',
+    ]) {
+      const ours = nodeCodec.decodeBase64url(text);
+      const portable = portableCodec.decodeBase64url(text);
+      expect(ours && [...ours]).toEqual(portable && [...portable]);
+    }
+    for (let length = 0; length < 70; length++) {
+      const bytes = new Uint8Array(Array.from({ length }, (_, i) => (i * 89 + length) & 255));
+      expect(nodeCodec.encodeBase64(bytes)).toBe(portableCodec.encodeBase64(bytes));
+      expect(nodeCodec.encodeBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+      expect([...(nodeCodec.decodeBase64url(Buffer.from(bytes).toString('base64url')) ?? [])]).toEqual([...bytes]);
+    }
   });
 });

@@ -11,14 +11,15 @@ import type { LookupAddress, LookupAllOptions, LookupOneOptions } from 'node:dns
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
-import type { HttpRequest, HttpResponse, Platform } from './shl/platform';
+import type { Codec, HttpRequest, HttpResponse, Platform } from './shl/platform';
 import type { CcdaConverter } from './ccda/convert';
 
 /**
@@ -46,11 +47,43 @@ export function createNodePlatform(): Platform {
   return {
     transport: nodeTransport,
     inflateRaw,
+    codec: nodeCodec,
     subtle: webcrypto.subtle as SubtleCrypto,
     now: () => Date.now(),
     randomId: () => randomUUID(),
   };
 }
+
+/** Base64 that the portable decoder accepts: either alphabet, at most two `=`, no stray length. */
+const BASE64 = /^[A-Za-z0-9\-_+/]*={0,2}$/;
+
+/**
+ * Node's native conversions: checked by its SIMD validators, decoded without a copy in between.
+ * ASCII (nearly every FHIR file) becomes a one-byte string straight from the bytes; what is not
+ * valid UTF-8 is refused, as the portable decoder does.
+ */
+export const nodeCodec: Codec = {
+  decodeUtf8: (bytes) => {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (isAscii(buffer)) {
+      return buffer.toString('latin1');
+    }
+    if (!isUtf8(buffer)) {
+      return undefined;
+    }
+    const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+    return buffer.toString('utf8', bom);
+  },
+  decodeBase64url: (text) => {
+    const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+    if ((text.length - padding) % 4 === 1 || !BASE64.test(text)) {
+      return undefined;
+    }
+    const decoded = Buffer.from(text, 'base64url');
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+  },
+  encodeBase64: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+};
 
 /** Waits `ms` (vmcontext has no global timers; `node:timers` works there). */
 export function sleep(ms: number): Promise<void> {
@@ -185,6 +218,11 @@ function guardedLookup(allowPrivate: boolean) {
       }
     });
   };
+}
+
+/** Raw deflate, fast (level 1: FHIR JSON shrinks nearly as much as at the default level). */
+export function deflateRaw(data: Uint8Array): Uint8Array {
+  return deflateRawSync(data, { level: 1 });
 }
 
 /** Raw inflate with the output capped: memory stays bounded on a decompression bomb. */

@@ -14,8 +14,12 @@ import type {
   Provenance,
   Resource,
 } from '@medplum/fhirtypes';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, test, vi } from 'vitest';
 import type { MockClient } from '@medplum/mock';
+import { sealBox } from '../bots/bot-box';
+import { importSealingKey } from '../bots/sealing';
+import { STAGED_TAG } from '../bots/import/staging';
 import type { ImportOutput, ResolveOutput } from '../bots/contract';
 import { errorCode } from './support/bot';
 import {
@@ -103,6 +107,75 @@ describe('staged import', () => {
     // Deleted once imported: the handle does not work twice.
     expect(errorCode(await bot.run(input))).toBe('invalid-input');
     expect(await medplum.searchResources('Patient', {})).toHaveLength(1);
+  });
+
+  test('a result too large for one string of a FHIR Binary is kept in pieces under 1 MB each, and imports', async () => {
+    const { medplum, bot } = await setup(sender());
+    // Random notes do not deflate: the sealed result stays past the 1 MB a server allows `Binary.data`.
+    const notes = Array.from({ length: 40 }, (_, i): Observation => ({
+      ...observation(`n${i}`, i),
+      note: [{ text: randomBytes(24_000).toString('base64') }],
+    }));
+    const resolved = await resolveBundle(sender(), bot, aboutP(...notes));
+    const handles = (resolved.staged ?? '').split(',');
+    expect(handles.length).toBeGreaterThan(1);
+    let sealedBytes = 0;
+    for (const reference of handles) {
+      const piece = await medplum.readReference<Binary>({ reference });
+      expect(piece.meta?.tag).toContainEqual(STAGED_TAG);
+      expect(piece.data?.length).toBeLessThan(1_000_000);
+      sealedBytes += Buffer.from(piece.data ?? '', 'base64').length;
+    }
+    // In one Binary, its base64 would pass the server's 1 MB.
+    expect(Math.ceil(sealedBytes / 3) * 4).toBeGreaterThan(1_000_000);
+    const result = importOk(
+      await bot.run({
+        operation: 'import',
+        staged: resolved.staged,
+        select: ['Observation/n0', 'Observation/n39'],
+        patient: { create: resolved.patient },
+      })
+    );
+    expect(result.created.map((r) => r.split('/')[0]).sort()).toEqual(['Observation', 'Observation', 'Patient']);
+    const imported = await medplum.searchResources('Observation', {});
+    expect(imported.map((o) => o.note?.[0]?.text).sort()).toEqual(
+      [notes[0], notes[39]].map((o) => o?.note?.[0]?.text).sort()
+    );
+    // Every piece is deleted once imported.
+    expect(await medplum.searchResources('Binary', {})).toHaveLength(0);
+  });
+
+  test('a result kept as plain JSON, as before results were deflated, still imports', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, aboutP(observation('o1', 1)));
+    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
+    const box = {
+      key: key.storageKey,
+      subtle: crypto.subtle,
+      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
+    };
+    const sealed = await sealBox(box, 'staged-result', {
+      format: 'shl-import-staged-v1',
+      expiresAt: Date.now() + 60_000,
+      requester: 'Practitioner/front-desk-1',
+      source: resolved.source,
+      resources: resolved.resources,
+      subject: 'Patient/p',
+    });
+    const old = await medplum.createResource<Binary>({
+      resourceType: 'Binary',
+      contentType: 'application/octet-stream',
+      data: Buffer.from(sealed).toString('base64'),
+    });
+    const result = importOk(
+      await bot.run({
+        operation: 'import',
+        staged: `Binary/${old.id}`,
+        select: ['Observation/o1'],
+        patient: { create: resolved.patient },
+      })
+    );
+    expect(result.created).toHaveLength(2);
   });
 
   test('a staged result is bound to the user who resolved it, and expires after 24 hours', async () => {

@@ -51,7 +51,8 @@ export function checkDepth(value: unknown): void {
   }
 }
 
-function tooDeep(): ShlError {
+/** The error for a tree nested deeper than MAX_JSON_DEPTH. */
+export function tooDeep(): ShlError {
   return new ShlError(
     'too-large',
     `The data is nested more than ${MAX_JSON_DEPTH} levels deep, which no health record is: it was not read.`

@@ -5,18 +5,23 @@
  * `SHL_IMPORT_KEY`, bound to the user who resolved the link (another user's import cannot use
  * it), valid for 24 hours, and deleted once imported.
  *
- * Storage is Binaries: the sealed bytes in pieces of at most 600 KB (a Medplum server refuses a
- * Binary whose inline data passes 1 MB), written through the Binary endpoint, which takes any
- * body size; the handle lists them in order. A server keeps the data in its storage and serves
- * it raw; Medplum's in-memory router keeps it inline. Both are read here.
+ * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), serialized a few
+ * hundred resources at a time so that no second copy of the whole result is ever held as a
+ * string. Storage is Binaries: the sealed bytes in pieces of at most 600 KB (a Medplum server
+ * refuses a Binary whose inline data passes 1 MB), written through the Binary endpoint, which
+ * takes any body size; the handle lists them in order (one piece, once deflated, for most
+ * links). A server keeps the data in its storage and serves it raw; Medplum's in-memory router
+ * keeps it inline. Both are read here, and results kept as plain JSON before deflating still load.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
 import type { ImportSource } from '../contract';
 import type { BoxKey } from '../bot-box';
-import { openBox, sealBox } from '../bot-box';
-import { decodeBase64url, encodeBase64 } from '../shl/base64url';
+import { openBoxBytes, sealBoxBytes } from '../bot-box';
+import { encodeUtf8 } from '../shl/base64url';
 import { ShlError } from '../shl/errors';
+import { parseJsonObject } from '../shl/json';
+import type { Codec, InflateRaw } from '../shl/platform';
 
 /** How long a staged result may be imported. */
 export const STAGED_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -27,6 +32,12 @@ const FORMAT = 'shl-import-staged-v1';
 const PIECE_BYTES = 600 * 1024;
 /** Most pieces one handle names (60 MB of sealed data, more than a link's budget). */
 const MAX_PIECES = 100;
+/** The first byte of a box holding deflated JSON (a box of plain JSON starts with `{`). */
+const DEFLATED = 0;
+/** Resources serialized at a time. */
+const BATCH = 256;
+/** More than this is more than one string can hold: no staged result inflates past it. */
+const MAX_STAGED_BYTES = 512 * 1024 * 1024;
 
 export interface StagedResult {
   source: ImportSource;
@@ -40,6 +51,9 @@ export interface StagingDeps extends BoxKey {
   now: () => number;
   /** Who resolved the link (the bot event's requester). */
   requester?: string;
+  codec: Codec;
+  deflateRaw: (bytes: Uint8Array) => Uint8Array;
+  inflateRaw: InflateRaw;
 }
 
 interface Envelope extends StagedResult {
@@ -50,13 +64,18 @@ interface Envelope extends StagedResult {
 
 /** Keeps a resolve result for `import`; returns its handle (`Binary/<id>`, comma-separated pieces). */
 export async function stageResult(deps: StagingDeps, result: StagedResult): Promise<string> {
-  const envelope: Envelope = {
+  const { resources, ...rest } = result;
+  const envelope: Omit<Envelope, 'resources'> = {
     format: FORMAT,
     expiresAt: deps.now() + STAGED_LIFETIME_MS,
     requester: deps.requester ?? '',
-    ...result,
+    ...rest,
   };
-  const body = await sealBox(deps, 'staged-result', envelope);
+  const deflated = deps.deflateRaw(serialize(envelope, resources));
+  const plaintext = new Uint8Array(deflated.length + 1);
+  plaintext[0] = DEFLATED;
+  plaintext.set(deflated, 1);
+  const body = await sealBoxBytes(deps, 'staged-result', plaintext);
   const ids: string[] = [];
   for (let start = 0; start < body.length; start += PIECE_BYTES) {
     const binary = await deps.medplum.post<Binary>(
@@ -65,7 +84,7 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
         resourceType: 'Binary',
         contentType: 'application/octet-stream',
         meta: { tag: [STAGED_TAG] },
-        data: encodeBase64(body.subarray(start, start + PIECE_BYTES)),
+        data: deps.codec.encodeBase64(body.subarray(start, start + PIECE_BYTES)),
       } satisfies Binary,
       'application/fhir+json'
     );
@@ -74,11 +93,27 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
   return ids.join(',');
 }
 
+/**
+ * The envelope as UTF-8 JSON, `resources` last, stringified `BATCH` resources at a time: the
+ * bytes live outside the JavaScript heap, and only one batch is a string at any moment.
+ */
+function serialize(head: Omit<Envelope, 'resources'>, resources: Resource[]): Uint8Array<ArrayBuffer> {
+  const opening = JSON.stringify(head);
+  const chunks = [encodeUtf8(`${opening.slice(0, -1)}${opening.length > 2 ? ',' : ''}"resources":[`)];
+  for (let start = 0; start < resources.length; start += BATCH) {
+    const batch = JSON.stringify(resources.slice(start, start + BATCH));
+    chunks.push(encodeUtf8(`${start > 0 ? ',' : ''}${batch.slice(1, -1)}`));
+  }
+  chunks.push(encodeUtf8(']}'));
+  return concat(chunks);
+}
+
 /** Reads a staged result. Throws `invalid-input` when it is unknown, expired or another user's. */
 export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<StagedResult> {
   const ids = piecesOf(handle);
-  const pieces = await Promise.all(ids.map((id) => readBinary(deps.medplum, id)));
-  const envelope = await openBox(deps, 'staged-result', concat(pieces));
+  const pieces = await Promise.all(ids.map((id) => readBinary(deps, id)));
+  const plaintext = await openBoxBytes(deps, 'staged-result', concat(pieces));
+  const envelope = plaintext && (await readEnvelope(deps, plaintext));
   if (envelope?.format !== FORMAT || !Array.isArray(envelope.resources)) {
     throw expired('The link data kept for this import cannot be read (the bot key may have changed).');
   }
@@ -90,6 +125,21 @@ export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<St
   }
   const { source, resources, subject } = envelope as unknown as Envelope;
   return { source, resources, ...(subject && { subject }) };
+}
+
+/** The envelope in a box: deflated JSON, or plain JSON as results were kept before. */
+async function readEnvelope(
+  deps: StagingDeps,
+  plaintext: Uint8Array<ArrayBuffer>
+): Promise<Record<string, unknown> | undefined> {
+  if (plaintext[0] !== DEFLATED) {
+    return parseJsonObject(deps.codec.decodeUtf8(plaintext));
+  }
+  try {
+    return parseJsonObject(deps.codec.decodeUtf8(await deps.inflateRaw(plaintext.subarray(1), MAX_STAGED_BYTES)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Deletes a staged result (after its import); a failure only leaves it to expire. */
@@ -107,7 +157,7 @@ function piecesOf(handle: unknown): string[] {
   return ids as string[];
 }
 
-function concat(pieces: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
+function concat(pieces: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const piece of pieces) {
@@ -118,14 +168,15 @@ function concat(pieces: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
 }
 
 /** A Binary's bytes: inline (the in-memory router) or from the server's storage. */
-async function readBinary(medplum: MedplumClient, id: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readBinary(deps: StagingDeps, id: string): Promise<Uint8Array<ArrayBuffer>> {
+  const { medplum, codec } = deps;
   let binary: Binary;
   try {
     binary = await medplum.readResource('Binary', id);
   } catch {
     throw expired('The link data kept for this import is gone (it was imported already, or expired).');
   }
-  const inline = binary.data === undefined ? undefined : decodeBase64url(binary.data);
+  const inline = binary.data === undefined ? undefined : codec.decodeBase64url(binary.data);
   if (inline) {
     return inline;
   }

@@ -4,7 +4,12 @@
  * `Buffer`: this runs in browsers and in Medplum's vmcontext sandbox alike.
  */
 import { parseJsonObject } from './json';
+import type { Codec } from './platform';
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const asciiDecoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
 
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) {
@@ -61,38 +66,51 @@ function lookup(text: string, i: number): number {
   return ch < 128 ? (DECODE[ch] as number) : -1;
 }
 
-function char(index: number): string {
-  return ALPHABET.charAt(index);
+const URL_CODES = new Uint8Array(64);
+for (let i = 0; i < ALPHABET.length; i++) {
+  URL_CODES[i] = ALPHABET.charCodeAt(i);
 }
+const STANDARD_CODES = URL_CODES.slice();
+STANDARD_CODES[62] = '+'.charCodeAt(0);
+STANDARD_CODES[63] = '/'.charCodeAt(0);
 
 /** Encodes bytes as base64url without padding. */
 export function encodeBase64url(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += char(n >> 18) + char((n >> 12) & 63) + char((n >> 6) & 63) + char(n & 63);
-  }
-  if (i < bytes.length) {
-    const a = bytes[i] as number;
-    const b = i + 1 < bytes.length ? (bytes[i + 1] as number) : 0;
-    const n = (a << 16) | (b << 8);
-    out += char(n >> 18) + char((n >> 12) & 63);
-    if (i + 1 < bytes.length) {
-      out += char((n >> 6) & 63);
-    }
-  }
-  return out;
+  return encode(bytes, URL_CODES, false);
 }
 
 /** Encodes bytes as standard base64 with padding (FHIR `base64Binary`). */
 export function encodeBase64(bytes: Uint8Array): string {
-  const url = encodeBase64url(bytes);
-  return url.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (url.length % 4)) % 4);
+  return encode(bytes, STANDARD_CODES, true);
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-const utf8Encoder = new TextEncoder();
+/** The characters as bytes first, then one decode: no string is built piece by piece. */
+function encode(bytes: Uint8Array, codes: Uint8Array, pad: boolean): string {
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out[o++] = codes[n >> 18] as number;
+    out[o++] = codes[(n >> 12) & 63] as number;
+    out[o++] = codes[(n >> 6) & 63] as number;
+    out[o++] = codes[n & 63] as number;
+  }
+  if (i < bytes.length) {
+    const two = i + 1 < bytes.length;
+    const n = ((bytes[i] as number) << 16) | (two ? (bytes[i + 1] as number) << 8 : 0);
+    out[o++] = codes[n >> 18] as number;
+    out[o++] = codes[(n >> 12) & 63] as number;
+    if (two) {
+      out[o++] = codes[(n >> 6) & 63] as number;
+    }
+    if (pad) {
+      out.fill(61 /* = */, o);
+      o = out.length;
+    }
+  }
+  return asciiDecoder.decode(out.subarray(0, o));
+}
 
 /** Strict UTF-8 decoding; returns undefined for invalid UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
@@ -115,6 +133,9 @@ export function toHex(bytes: Uint8Array): string {
   }
   return out;
 }
+
+/** The conversions that run everywhere (see `Codec`). */
+export const portableCodec: Codec = { decodeUtf8, decodeBase64url, encodeBase64 };
 
 /** Decodes a base64url segment holding a JSON object (a JOSE header); undefined otherwise. */
 export function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {

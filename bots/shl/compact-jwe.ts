@@ -4,6 +4,7 @@
  * encrypted-key part and authenticate the protected header exactly as it appears.
  */
 import { decodeBase64url, decodeJsonSegment, encodeUtf8 } from './base64url';
+import type { Codec } from './platform';
 
 export interface CompactJwe {
   /** The protected header segment as it appears (the AES-GCM additional data). */
@@ -15,16 +16,19 @@ export interface CompactJwe {
 }
 
 /** Splits and decodes a compact JWE with an empty key part; undefined when malformed. */
-export function parseCompactJwe(text: string): CompactJwe | undefined {
+export function parseCompactJwe(
+  text: string,
+  decode: Codec['decodeBase64url'] = decodeBase64url
+): CompactJwe | undefined {
   const parts = text.trim().split('.');
   if (parts.length !== 5 || parts[1] !== '') {
     return undefined;
   }
   const [protectedB64, , ivB64, ciphertextB64, tagB64] = parts as [string, string, string, string, string];
   const header = decodeJsonSegment(protectedB64);
-  const iv = decodeBase64url(ivB64);
-  const ciphertext = decodeBase64url(ciphertextB64);
-  const tag = decodeBase64url(tagB64);
+  const iv = decode(ivB64);
+  const ciphertext = decode(ciphertextB64);
+  const tag = decode(tagB64);
   if (!header || iv?.length !== 12 || tag?.length !== 16 || !ciphertext) {
     return undefined;
   }

@@ -4,7 +4,6 @@
  * (`kid`, unknown ones) are accepted. Any failure is `decrypt-failed`: it means tampering or a
  * wrong key, and no partial plaintext is ever returned.
  */
-import { decodeUtf8 } from './base64url';
 import { decryptContent, parseCompactJwe } from './compact-jwe';
 import { isShlError, ShlError } from './errors';
 import type { Platform } from './platform';
@@ -26,12 +25,12 @@ export function importFileKey(subtle: SubtleCrypto, key: Uint8Array<ArrayBuffer>
 
 /** Decrypts one compact JWE with the link's key. */
 export async function decryptFile(
-  platform: Pick<Platform, 'subtle' | 'inflateRaw'>,
+  platform: Pick<Platform, 'subtle' | 'inflateRaw' | 'codec'>,
   key: CryptoKey,
   jwe: string,
   maxFileBytes: number
 ): Promise<DecryptedFile> {
-  const parsed = parseCompactJwe(jwe);
+  const parsed = parseCompactJwe(jwe, platform.codec.decodeBase64url);
   const header = parsed?.header as JweHeader | undefined;
   if (
     !parsed ||
@@ -52,7 +51,7 @@ export async function decryptFile(
   } else if (plaintext.length > maxFileBytes) {
     throw new ShlError('too-large', `A file in this link is larger than the ${formatMb(maxFileBytes)} limit.`);
   }
-  const text = decodeUtf8(plaintext);
+  const text = platform.codec.decodeUtf8(plaintext);
   if (text === undefined) {
     throw new ShlError(
       'decrypt-failed',

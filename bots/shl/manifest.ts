@@ -10,6 +10,7 @@ import type { FetchContext, FetchResult } from './http';
 import { fetchChecked } from './http';
 import { senderError } from './sender-errors';
 import { parseJsonObject } from './json';
+import type { Codec } from './platform';
 
 export interface ManifestFile {
   contentType?: string;
@@ -60,7 +61,7 @@ export async function fetchDirectFile(ctx: FetchContext, url: string, recipient:
   if (response.status !== 200) {
     throw senderError(response, { passcodeSent: false, now: ctx.platform.now() });
   }
-  return readJwe(response);
+  return readJwe(response, ctx.platform.codec);
 }
 
 /** The answer to a `location` GET: the JWE, or `stale` when the location no longer works. */
@@ -70,7 +71,7 @@ export type LocationResult = { jwe: string } | { stale: true };
 export async function fetchLocation(ctx: FetchContext, location: string): Promise<LocationResult> {
   const response = await fetchChecked(ctx, location, { headers: { accept: JOSE_ACCEPT } });
   if (response.status === 200) {
-    return { jwe: readJwe(response) };
+    return { jwe: readJwe(response, ctx.platform.codec) };
   }
   if (response.status === 401 || response.status === 403 || response.status === 404 || response.status === 410) {
     return { stale: true };
@@ -78,8 +79,8 @@ export async function fetchLocation(ctx: FetchContext, location: string): Promis
   throw senderError(response, { passcodeSent: false, now: ctx.platform.now() });
 }
 
-function readJwe(response: FetchResult): string {
-  const text = decodeUtf8(response.body)?.trim();
+function readJwe(response: FetchResult, codec: Codec): string {
+  const text = codec.decodeUtf8(response.body)?.trim();
   if (!text || text.split('.').length !== 5) {
     throw new ShlError(
       'fetch-failed',

@@ -77,9 +77,24 @@ export type Transport = (request: HttpRequest) => Promise<HttpResponse>;
 /** Raw DEFLATE (RFC 1951) inflate that throws ShlError `too-large` past maxBytes. */
 export type InflateRaw = (data: Uint8Array, maxBytes: number) => Uint8Array | Promise<Uint8Array>;
 
+/**
+ * Conversions between bytes and text for large buffers (a file's plaintext, a JWE's ciphertext).
+ * `portableCodec` (base64url.ts) runs everywhere; a runtime with native ones (Node's Buffer) is
+ * many times faster on megabytes and allocates no intermediate strings.
+ */
+export interface Codec {
+  /** Strict UTF-8 decoding, a leading byte-order mark dropped; undefined for invalid UTF-8. */
+  decodeUtf8: (bytes: Uint8Array) => string | undefined;
+  /** base64url or standard base64, padded or not; undefined when the text is not base64. */
+  decodeBase64url: (text: string) => Uint8Array<ArrayBuffer> | undefined;
+  /** Standard base64 with padding (FHIR `base64Binary`). */
+  encodeBase64: (bytes: Uint8Array) => string;
+}
+
 export interface Platform {
   transport: Transport;
   inflateRaw: InflateRaw;
+  codec: Codec;
   subtle: SubtleCrypto;
   /** Epoch milliseconds. */
   now: () => number;

@@ -49,5 +49,5 @@ export async function benchTransaction(rounds: number): Promise<{ ours: number; 
       }
     }
   );
-  return { ours: medians.ours ?? NaN, theirs: medians.theirs ?? NaN, count };
+  return { ours: medians.ours, theirs: medians.theirs, count };
 }

@@ -4,27 +4,27 @@ import { performance } from 'node:perf_hooks';
 export type Runner = () => unknown;
 
 /** Runs every runner once per round, rotating the order, and returns each one's median in ms. */
-export async function alternate(
-  runners: Record<string, Runner>,
+export async function alternate<Name extends string>(
+  runners: Record<Name, Runner>,
   rounds: number,
   warmup = 3,
-  check?: (name: string, result: unknown) => void
-): Promise<Record<string, number>> {
-  const names = Object.keys(runners);
-  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  check?: (name: Name, result: unknown) => void | Promise<void>
+): Promise<Record<Name, number>> {
+  const names = Object.keys(runners) as Name[];
+  const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
   for (let round = 0; round < warmup + rounds; round++) {
     for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length] as string;
+      const name = names[(i + round) % names.length] as Name;
       const start = performance.now();
-      const result = await (runners[name] as Runner)();
+      const result = await runners[name]();
       const elapsed = performance.now() - start;
-      check?.(name, result);
+      await check?.(name, result);
       if (round >= warmup) {
-        times[name]?.push(elapsed);
+        times[name].push(elapsed);
       }
     }
   }
-  return Object.fromEntries(names.map((n) => [n, median(times[n] ?? [])]));
+  return Object.fromEntries(names.map((n) => [n, median(times[n])])) as Record<Name, number>;
 }
 
 export function median(values: number[]): number {

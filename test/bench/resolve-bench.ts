@@ -1,109 +1,168 @@
 /**
- * Resolving a link whose bundle holds 5,000 Observations (about 2.8 MB, zip, served by `location`
- * from a real HTTP sender on 127.0.0.1), alternating in each round:
- * - ours: the built bot (`dist/bots/shl-import.js`) through its handler, unsealing included;
+ * Resolving each shape of link (`link-shapes.ts`) served by a real HTTP sender on 127.0.0.1,
+ * alternating in each round:
+ * - ours: the built bot (`dist/bots/shl-import.js`) through its handler, as a caller sees it:
+ *   sealed input unsealed, the link resolved, matching against a MockClient, the result staged
+ *   (encrypted and written as Binaries, deleted again after the round, outside the timing);
+ * - ours, write free: the same, with a stand-in server that answers the staged Binary's write at
+ *   once without keeping it: the bot's own work alone (how long a real server takes to store the
+ *   Binary is its own; MockClient's in-memory repository is no measure of it);
  * - theirs: kill-the-clipboard's `SHLViewer.resolveSHL`;
- * - floor: fetch + WebCrypto AES-GCM + raw inflate + JSON.parse, nothing else.
+ * - floor: `resolve-floor.ts`.
  */
+import type { MedplumClient } from '@medplum/core';
 import { MockClient } from '@medplum/mock';
 import { SHLViewer } from 'kill-the-clipboard';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { inflateRawSync } from 'node:zlib';
-import { generateSealingSecret, sealForBot } from '../support/seal';
 import { ShlSender } from '../../local/shl-sender';
-import { observationBundle } from './fixtures';
+import { generateSealingSecret, sealForBot } from '../support/seal';
+import type { ServedShape, ShapeName } from './link-shapes';
+import { serveShape } from './link-shapes';
 import { alternate } from './measure';
+import { floorResolve } from './resolve-floor';
 
 export const BOT_DIST = 'dist/bots/shl-import.js';
-const OBSERVATIONS = 5000;
+const RECIPIENT = 'Benchmark clinic';
 
 type Handler = (
   medplum: unknown,
   event: unknown
-) => Promise<{ resources?: unknown[]; jwk?: JsonWebKey & { kid: string } }>;
+) => Promise<{ resources?: unknown[]; staged?: string; jwk?: JsonWebKey & { kid: string }; error?: { code: string } }>;
 
-export interface ResolveFigures {
-  megabytes: number;
-  observations: number;
-  ours: number;
-  theirs: number;
-  floor: number;
+export type Runner = 'ours' | 'oursWriteFree' | 'theirs' | 'floor';
+
+export interface ShapeFigures {
+  shape: ServedShape;
+  /** Medians in ms. */
+  medians: Record<Runner, number>;
 }
 
-export async function benchResolve(rounds: number): Promise<ResolveFigures> {
+/** A MockClient that answers Binary writes at once and keeps nothing. */
+class FreeBinaryClient extends MockClient {
+  override post(url: URL | string, body: unknown, contentType?: string, options?: RequestInit): Promise<never> {
+    if (String(url).endsWith('/Binary')) {
+      return Promise.resolve({ resourceType: 'Binary', id: 'bench' } as never);
+    }
+    return super.post(url, body, contentType, options);
+  }
+}
+
+/** One shape, served, with a runner for each reader; each runner answers the resources it read. */
+export async function prepareShape(
+  sender: ShlSender,
+  name: ShapeName
+): Promise<{ shape: ServedShape; runners: Record<Runner, () => Promise<number>>; cleanup: () => Promise<void> }> {
   const { handler } = createRequire(import.meta.url)(`../../${BOT_DIST}`) as { handler: Handler };
+  const shape = await serveShape(sender, name);
+  const secrets = {
+    SHL_IMPORT_KEY: { name: 'SHL_IMPORT_KEY', valueString: await generateSealingSecret() },
+    SHL_ALLOW_HOSTS: { name: 'SHL_ALLOW_HOSTS', valueString: sender.host },
+  };
+  const medplum = new MockClient();
+  const writeFree = new FreeBinaryClient();
+  const { jwk } = await handler(medplum, { input: { operation: 'public-key' }, secrets });
+  if (!jwk) {
+    throw new Error('public-key failed');
+  }
+  const sealed = await sealForBot(jwk, { shl: shape.link.shl });
+  const staged: string[] = [];
+  const runBot = async (client: MedplumClient): Promise<number> => {
+    const output = await handler(client, {
+      bot: { reference: 'Bot/bench' },
+      contentType: 'application/json',
+      input: { operation: 'resolve', sealed, recipient: RECIPIENT },
+      secrets,
+      requester: { reference: 'Practitioner/bench' },
+    });
+    if (output.error) {
+      throw new Error(`the bot answered ${output.error.code}`);
+    }
+    if (!output.staged) {
+      throw new Error('the bot did not stage its result');
+    }
+    if (client === medplum) {
+      staged.push(output.staged);
+    }
+    return output.resources?.length ?? 0;
+  };
+  const issuerKey =
+    shape.issuerJwk &&
+    (await crypto.subtle.importKey('jwk', shape.issuerJwk, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']));
+  return {
+    shape,
+    runners: {
+      ours: () => runBot(medplum),
+      oursWriteFree: () => runBot(writeFree),
+      theirs: async () => {
+        const resolved = await new SHLViewer({ shlinkURI: shape.link.shl }).resolveSHL({
+          recipient: RECIPIENT,
+          ...(issuerKey && { shcReaderConfig: { publicKey: issuerKey } }),
+        });
+        let count = 0;
+        for (const resource of resolved.fhirResources) {
+          count += (resource as { entry?: unknown[] }).entry?.length ?? 1;
+        }
+        for (const card of resolved.smartHealthCards) {
+          count += card.getOriginalBundle().entry?.length ?? 0;
+        }
+        return count;
+      },
+      floor: () => floorResolve(shape.link.url, shape.link.key, RECIPIENT, shape.issuerJwk),
+    },
+    // What import would do with a staged result: delete it (outside the timing).
+    cleanup: async () => {
+      for (const piece of staged.splice(0).flatMap((handle) => handle.split(','))) {
+        await medplum.deleteResource('Binary', piece.slice('Binary/'.length));
+      }
+    },
+  };
+}
+
+/** Every shape, each reader alternating with the others, medians over `rounds`. */
+export async function benchResolve(shapes: readonly ShapeName[], rounds: number): Promise<ShapeFigures[]> {
   const sender = await ShlSender.start();
   try {
-    const plaintext = JSON.stringify(observationBundle(OBSERVATIONS));
-    const contentType = 'application/fhir+json';
-    const link = await sender.createLink({
-      files: [{ content: plaintext, contentType, cty: contentType, zip: true, delivery: 'location' }],
-    });
-    const secrets = {
-      SHL_IMPORT_KEY: { name: 'SHL_IMPORT_KEY', valueString: await generateSealingSecret() },
-      SHL_ALLOW_HOSTS: { name: 'SHL_ALLOW_HOSTS', valueString: sender.host },
-    };
-    const medplum = new MockClient();
-    const { jwk } = await handler(medplum, { input: { operation: 'public-key' }, secrets });
-    if (!jwk) {
-      throw new Error('public-key failed');
-    }
-    const sealed = await sealForBot(jwk, { shl: link.shl });
-    const recipient = 'Benchmark clinic';
-    const medians = await alternate(
-      {
-        ours: async () =>
-          (
-            await handler(medplum, {
-              bot: { reference: 'Bot/bench' },
-              contentType: 'application/json',
-              input: { operation: 'resolve', sealed, recipient },
-              secrets,
-            })
-          ).resources?.length,
-        theirs: async () => {
-          const resolved = await new SHLViewer({ shlinkURI: link.shl }).resolveSHL({ recipient });
-          return resolved.fhirResources.flatMap((r) => (r as { entry?: unknown[] }).entry ?? [r]).length;
-        },
-        floor: () => floor(link.url, link.key, recipient),
-      },
-      rounds,
-      3,
-      (name, count) => {
-        if (count !== OBSERVATIONS + 1) {
-          throw new Error(`${name} returned ${String(count)} resources, expected ${OBSERVATIONS + 1}`);
+    const figures: ShapeFigures[] = [];
+    for (const name of shapes) {
+      const { shape, runners, cleanup } = await prepareShape(sender, name);
+      const medians = await alternate(runners, rounds, 3, async (runner, count) => {
+        if (count !== shape.resources) {
+          throw new Error(`${name}: ${runner} returned ${String(count)} resources, expected ${shape.resources}`);
         }
-      }
-    );
-    return {
-      megabytes: plaintext.length / 1048576,
-      observations: OBSERVATIONS,
-      ours: medians.ours ?? NaN,
-      theirs: medians.theirs ?? NaN,
-      floor: medians.floor ?? NaN,
-    };
+        await cleanup();
+      });
+      figures.push({ shape, medians });
+    }
+    return figures;
   } finally {
     await sender.close();
   }
 }
 
-/** The least any receiver must do: fetch the manifest and the file, decrypt, inflate, parse. */
-async function floor(url: string, keyText: string, recipient: string): Promise<number> {
-  const manifest = (await (
-    await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ recipient }),
-    })
-  ).json()) as { files: { location: string }[] };
-  const jwe = await (await fetch((manifest.files[0] as { location: string }).location)).text();
-  const [header = '', , iv = '', ciphertext = '', tag = ''] = jwe.split('.');
-  const key = await crypto.subtle.importKey('raw', Buffer.from(keyText, 'base64url'), 'AES-GCM', false, ['decrypt']);
-  const plaintext = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: Buffer.from(iv, 'base64url'), additionalData: Buffer.from(header) },
-    key,
-    Buffer.concat([Buffer.from(ciphertext, 'base64url'), Buffer.from(tag, 'base64url')])
+export interface PeakHeap {
+  /** Bytes of V8 heap above the heap in use before the resolve. */
+  heap: number;
+  /** Bytes outside the V8 heap (buffers, Node's external strings), likewise. */
+  external: number;
+  plaintextBytes: number;
+}
+
+/** Peak heap of one resolve by `runner`, measured in a process of its own (`heap-probe.ts`). */
+export function peakHeap(shape: ShapeName, runner: Runner): PeakHeap {
+  const output = execFileSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      '--max-semi-space-size=1',
+      '--gc-global',
+      '--import',
+      'tsx',
+      'test/bench/heap-probe.ts',
+      shape,
+      runner,
+    ],
+    { encoding: 'utf8' }
   );
-  const bundle = JSON.parse(inflateRawSync(Buffer.from(plaintext)).toString('utf8')) as { entry: unknown[] };
-  return bundle.entry.length;
+  return JSON.parse(output) as PeakHeap;
 }

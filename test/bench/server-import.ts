@@ -1,31 +1,35 @@
 /**
- * `npm run bench:server`: import speed on a real Medplum server, beside the floor for a correct
- * import of the same resources on the same server.
+ * `npm run bench:server`: imports on a real Medplum server, as a clinic would see them.
  *
- *   npm run bench:server [-- --sizes 200,2000 --rounds 3]
+ *   npm run bench:server [-- --part defaults,floor --rounds 3]
  *
  * Needs the environment of `npm run test:server` (MEDPLUM_BASE_URL, MEDPLUM_CLIENT_ID,
- * MEDPLUM_CLIENT_SECRET, and MEDPLUM_SUPER_ADMIN_CLIENT_ID/_SECRET). It deploys the bot as an admin
- * does (vmcontext), serves IPS-like links from a loopback sender, and in each round, for each size:
+ * MEDPLUM_CLIENT_SECRET, and MEDPLUM_SUPER_ADMIN_CLIENT_ID/_SECRET to vary the project's feature
+ * and quota); MEDPLUM_SERVER_PID, when the server runs on this machine, adds its peak memory. It
+ * deploys the bot as an admin does (vmcontext) and serves IPS-like links from a loopback sender.
+ * Every import is the page's: the staged form (the handle and the selection) into a Patient on
+ * file, through `Bot/$execute`, timed from request to answer (reading the staged result, finding
+ * what the chart already holds, the transactions, Provenance).
  *
- * - ours: the page's import (the staged form: the handle and the selection) into a Patient on
- *   file, through `Bot/$execute`, timed from request to answer: reading the staged result,
- *   finding what the chart already holds, the transaction(s), Provenance;
- * - floor: `convertToTransactionBundle` of the same link's bundle (another person's, so nothing
- *   is shared) and one plain transaction of it from this process, timed the same way.
- *
- * Both sides spend the FHIR rate limit (100 points a write, 50,000 a minute by default), so a
- * 2,000-resource import waits minutes for the quota whatever does it. To measure the work rather
- * than the quota, the run raises the project's `userFhirQuota` and `totalFhirQuota` (super admin)
- * and puts them back at the end; without a super-admin client it says so and measures as is.
+ * - `defaults`: the server's default limits (1 MB JSON bodies, 50,000 rate-limit points a
+ *   minute), with `transaction-bundles` off and on: 20, 200 and 2,000 resources, the last with
+ *   narratives and scanned PDFs (over 5 MB of FHIR JSON); time per 1,000 resources and the server
+ *   process's peak memory. A 2,000-resource import spends several minutes of the rate limit
+ *   (about 100 points a write), which the bot waits out.
+ * - `floor`: speed beside the floor of a correct import on the same server:
+ *   `convertToTransactionBundle` of the same link's bundle (another person's, so nothing is
+ *   shared) and one plain transaction of it from this process. Both sides would spend minutes of
+ *   the rate limit, so the run raises the project's `userFhirQuota` and `totalFhirQuota` (super
+ *   admin) and puts them back at the end; without a super-admin client it measures as is.
  */
 import { convertToTransactionBundle } from '@medplum/core';
-import type { Patient } from '@medplum/fhirtypes';
+import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { sealLink } from '../../app/bot-client';
 import type { ImportOutput, ResolveOutput } from '../../bots/contract';
 import { ShlSender } from '../../local/shl-sender';
-import { ipsLikeBundle, newPerson, patientOf } from '../server/support/ips-like';
+import { ipsLikeBundle, newPerson, type Person, patientOf, scannedDocuments } from '../server/support/ips-like';
 import { runDeploy } from '../server/support/deploy';
 import {
   adminClient,
@@ -36,18 +40,47 @@ import {
   projectSystemSettings,
   readServerEnv,
   runOk,
+  setProjectFeatures,
   setProjectSystemSettings,
 } from '../server/support/server';
 import { median } from './measure';
 
 const QUOTAS = ['userFhirQuota', 'totalFhirQuota'] as const;
 const RAISED = { userFhirQuota: 10_000_000, totalFhirQuota: 100_000_000 };
+const FEATURE = 'transaction-bundles';
+
+interface Shape {
+  count: number;
+  /** Narrative bytes per resource. */
+  narrative: number;
+  /** Scanned PDFs: how many, of how many bytes (counted in `count`). */
+  pdfs?: { count: number; bytes: number }[];
+}
+
+const DEFAULT_SHAPES: Shape[] = [
+  { count: 20, narrative: 0 },
+  { count: 200, narrative: 0 },
+  {
+    count: 2000,
+    narrative: 1000,
+    pdfs: [
+      { count: 18, bytes: 100_000 },
+      { count: 2, bytes: 600_000 },
+    ],
+  },
+];
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '200,2000' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    part: { type: 'string', default: 'defaults,floor' },
+    sizes: { type: 'string', default: '200,2000' },
+    rounds: { type: 'string', default: '3' },
+  },
 });
-const sizes = values.sizes.split(',').map(Number);
+const parts = values.part.split(',');
+const floorSizes = values.sizes.split(',').map(Number);
 const rounds = Number(values.rounds);
+const serverPid = process.env.MEDPLUM_SERVER_PID;
 
 const env = readServerEnv();
 const admin = await adminClient(env);
@@ -55,69 +88,112 @@ const projectId = projectIdOf(admin);
 const superAdmin =
   env.superAdmin && (await clientLogin(env.baseUrl, env.superAdmin.clientId, env.superAdmin.clientSecret));
 const { botId } = runDeploy(['--runtime', 'vmcontext']);
-const features = await projectFeatures(admin, projectId);
+const featuresBefore = await projectFeatures(admin, projectId);
 const quotasBefore = superAdmin ? await projectSystemSettings(superAdmin, projectId, QUOTAS) : undefined;
 const sender = await ShlSender.start();
 await allowHost(admin, projectId, sender.host, true);
+console.log(`bench:server on ${env.baseUrl}: Bot/${botId} (vmcontext)`);
+if (!superAdmin) {
+  console.log(
+    `No super-admin client: ${FEATURE} stays ${featuresBefore.includes(FEATURE) ? 'on' : 'off'}, rate limits as they are.`
+  );
+}
 
-console.log(
-  `bench:server on ${env.baseUrl}: Bot/${botId} (vmcontext), transaction-bundles ${features.includes('transaction-bundles') ? 'on' : 'off'}, ` +
-    (superAdmin
-      ? `rate limit raised for the run (${QUOTAS.join(', ')})`
-      : 'no super-admin client: default rate limits, so large sizes include waiting for the quota') +
-    `; ${rounds} rounds, medians`
-);
-
-const results = new Map<number, { ours: number[]; floor: number[] }>(sizes.map((n) => [n, { ours: [], floor: [] }]));
 try {
-  if (superAdmin) {
-    await setProjectSystemSettings(superAdmin, projectId, RAISED);
+  if (parts.includes('defaults')) {
+    await atDefaults();
   }
-  for (let round = 1; round <= rounds; round++) {
-    for (const n of sizes) {
-      const result = results.get(n);
-      // Alternating which side goes first keeps a warming server from favouring one.
-      const sides = round % 2 === 1 ? [ours, floor] : [floor, ours];
-      for (const side of sides) {
-        const seconds = await side(n);
-        (side === ours ? result?.ours : result?.floor)?.push(seconds);
-      }
-      console.log(
-        `  round ${round}, ${n} resources: ours ${result?.ours.at(-1)?.toFixed(2)} s, floor ${result?.floor.at(-1)?.toFixed(2)} s`
-      );
-    }
+  if (parts.includes('floor')) {
+    await besideTheFloor();
   }
 } finally {
   // The sender's address first: with the quota back to the default, the admin may be over it.
   await allowHost(admin, projectId, sender.host, false);
   if (superAdmin && quotasBefore) {
     await setProjectSystemSettings(superAdmin, projectId, quotasBefore);
+    await setProjectFeatures(
+      superAdmin,
+      projectId,
+      featuresBefore.includes(FEATURE) ? { add: [FEATURE] } : { remove: [FEATURE] }
+    );
   }
   await sender.close();
 }
 
-console.log('\nresources | ours (s) | ours (resources/s) | floor (s) | floor (resources/s) | ours / floor');
-for (const [n, { ours: o, floor: f }] of results) {
-  const a = median(o);
-  const b = median(f);
-  console.log(
-    `${n} | ${a.toFixed(2)} | ${(n / a).toFixed(0)} | ${b.toFixed(2)} | ${(n / b).toFixed(0)} | ${(a / b).toFixed(2)}${n >= 2000 ? ' (target <= 1.5)' : ''}`
-  );
+/** Imports of each shape at the server's default limits, the feature off and on. */
+async function atDefaults(): Promise<void> {
+  const states = superAdmin ? [false, true] : [featuresBefore.includes(FEATURE)];
+  console.log(`\nAt the server's defaults (rate limit ${superAdmin ? 'default' : 'as configured'}), one import each:`);
+  console.log(`${FEATURE} | resources | FHIR JSON | s | s per 1,000 | server peak RSS`);
+  for (const on of states) {
+    if (superAdmin) {
+      await setProjectFeatures(superAdmin, projectId, on ? { add: [FEATURE] } : { remove: [FEATURE] });
+    }
+    for (const shape of DEFAULT_SHAPES) {
+      const memory = serverPid ? sampleRss(serverPid) : undefined;
+      const { seconds, jsonBytes } = await ours(shape);
+      const peak = memory?.stop();
+      console.log(
+        `${on ? 'on' : 'off'} | ${shape.count} | ${(jsonBytes / 1e6).toFixed(2)} MB | ${seconds.toFixed(1)} | ${((seconds * 1000) / shape.count).toFixed(1)} | ${peak ? `${(peak / 1e6).toFixed(0)} MB` : 'n/a (set MEDPLUM_SERVER_PID)'}`
+      );
+    }
+  }
 }
 
-/** The page's import of an n-resource link into a Patient on file; seconds from request to answer. */
-async function ours(n: number): Promise<number> {
+/** Ours beside the floor, rounds alternating which goes first, with the quota raised. */
+async function besideTheFloor(): Promise<void> {
+  if (superAdmin) {
+    await setProjectSystemSettings(superAdmin, projectId, RAISED);
+  }
+  console.log(
+    `\nBeside the floor (${FEATURE} ${(await projectFeatures(admin, projectId)).includes(FEATURE) ? 'on' : 'off'}, ` +
+      `${superAdmin ? 'rate limit raised for the run' : 'rate limits as they are'}), ${rounds} rounds, medians:`
+  );
+  const results = new Map(floorSizes.map((n) => [n, { ours: [] as number[], floor: [] as number[] }]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [n, result] of results) {
+      const shape = { count: n, narrative: 0 };
+      if (round % 2 === 1) {
+        result.ours.push((await ours(shape)).seconds);
+        result.floor.push(await floor(n));
+      } else {
+        result.floor.push(await floor(n));
+        result.ours.push((await ours(shape)).seconds);
+      }
+      console.log(
+        `  round ${round}, ${n}: ours ${result.ours.at(-1)?.toFixed(2)} s, floor ${result.floor.at(-1)?.toFixed(2)} s`
+      );
+    }
+  }
+  console.log('resources | ours (s) | ours (resources/s) | floor (s) | floor (resources/s) | ours / floor');
+  for (const [n, result] of results) {
+    const a = median(result.ours);
+    const b = median(result.floor);
+    console.log(
+      `${n} | ${a.toFixed(2)} | ${(n / a).toFixed(0)} | ${b.toFixed(2)} | ${(n / b).toFixed(0)} | ${(a / b).toFixed(2)}${n >= 2000 ? ' (target <= 1.5)' : ''}`
+    );
+  }
+}
+
+/** A link of this shape about someone new. */
+function bundleOf(person: Person, shape: Shape): Bundle {
+  const documents = (shape.pdfs ?? []).flatMap((pdf, i) =>
+    scannedDocuments(person, pdf.count, pdf.bytes).map((d) => ({ ...d, id: `${d.id ?? ''}-${i}` }))
+  );
+  const bundle = ipsLikeBundle(person, shape.count - documents.length, { narrativeBytes: shape.narrative });
+  bundle.entry?.push(
+    ...documents.map((resource: Resource) => ({ fullUrl: `DocumentReference/${resource.id ?? ''}`, resource }))
+  );
+  return bundle;
+}
+
+/** The page's import of a link of this shape into a Patient on file. */
+async function ours(shape: Shape): Promise<{ seconds: number; jsonBytes: number }> {
   const person = newPerson();
+  const content = JSON.stringify(bundleOf(person, shape));
   const link = await sender.createLink({
-    files: [
-      {
-        content: JSON.stringify(ipsLikeBundle(person, n, { narrativeBytes: 0 })),
-        contentType: 'application/fhir+json',
-        zip: true,
-        delivery: 'location',
-      },
-    ],
-    label: `bench:server ${n}`,
+    files: [{ content, contentType: 'application/fhir+json', zip: true, delivery: 'location' }],
+    label: `bench:server ${shape.count}`,
   });
   const resolved = await runOk<ResolveOutput>(admin, botId, {
     operation: 'resolve',
@@ -138,10 +214,10 @@ async function ours(n: number): Promise<number> {
     subject,
   });
   const seconds = (performance.now() - started) / 1000;
-  if (output.created.length < n - 1) {
-    throw new Error(`ours: ${output.created.length} created of ${n - 1}: ${output.warnings.join(' ')}`);
+  if (output.created.length < shape.count - 1 || !output.provenance) {
+    throw new Error(`ours: ${output.created.length} created of ${shape.count - 1}: ${output.warnings.join(' ')}`);
   }
-  return seconds;
+  return { seconds, jsonBytes: Buffer.byteLength(content) };
 }
 
 /** `convertToTransactionBundle` and one plain transaction of an n-resource bundle; seconds. */
@@ -155,4 +231,22 @@ async function floor(n: number): Promise<number> {
     throw new Error(`floor: ${failed.length} of ${n} entries not created (${failed[0]?.response?.status ?? '?'})`);
   }
   return seconds;
+}
+
+/** Samples a process's resident memory every 100 ms; `stop` answers the peak in bytes. */
+function sampleRss(pid: string): { stop: () => number } {
+  let peak = 0;
+  const read = (): void => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    peak = Math.max(peak, Number(match?.[1] ?? 0) * 1024);
+  };
+  read();
+  const timer = setInterval(read, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return peak;
+    },
+  };
 }

@@ -9,6 +9,7 @@ import type {
   AllergyIntolerance,
   Bundle,
   Condition,
+  DocumentReference,
   Immunization,
   MedicationStatement,
   Narrative,
@@ -188,6 +189,29 @@ export function ipsLikeBundle(person: Person, count: number, options: { narrativ
     timestamp: new Date().toISOString(),
     entry: resources.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id ?? ''}`, resource })),
   };
+}
+
+/**
+ * Scanned documents as links carry them: DocumentReferences with an inline PDF of `bytes` bytes
+ * (random, so incompressible), about this person.
+ */
+export function scannedDocuments(person: Person, count: number, bytes: number): DocumentReference[] {
+  return Array.from({ length: count }, (_, i) => ({
+    resourceType: 'DocumentReference',
+    id: `scan-${i}`,
+    status: 'current',
+    subject: { reference: `Patient/${patientOf(person).id ?? ''}` },
+    description: `Scanned letter ${i}`,
+    content: [
+      {
+        attachment: {
+          contentType: 'application/pdf',
+          title: `letter-${i}.pdf`,
+          data: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(bytes)]).toString('base64'),
+        },
+      },
+    ],
+  }));
 }
 
 /** The resource types `ipsLikeBundle` uses: a staff policy must allow them. */
