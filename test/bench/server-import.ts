@@ -1,7 +1,7 @@
 /**
  * `npm run bench:server`: imports on a real Medplum server, as a clinic would see them.
  *
- *   npm run bench:server [-- --part defaults,floor --rounds 3]
+ *   npm run bench:server [-- --part defaults,floor --features off,on --sizes 200,2000 --rounds 3]
  *
  * Needs the environment of `npm run test:server` (MEDPLUM_BASE_URL, MEDPLUM_CLIENT_ID,
  * MEDPLUM_CLIENT_SECRET, and MEDPLUM_SUPER_ADMIN_CLIENT_ID/_SECRET to vary the project's feature
@@ -73,6 +73,7 @@ const DEFAULT_SHAPES: Shape[] = [
 const { values } = parseArgs({
   options: {
     part: { type: 'string', default: 'defaults,floor' },
+    features: { type: 'string', default: 'off,on' },
     sizes: { type: 'string', default: '200,2000' },
     rounds: { type: 'string', default: '3' },
   },
@@ -123,7 +124,9 @@ try {
 
 /** Imports of each shape at the server's default limits, the feature off and on. */
 async function atDefaults(): Promise<void> {
-  const states = superAdmin ? [false, true] : [featuresBefore.includes(FEATURE)];
+  const states = superAdmin
+    ? values.features.split(',').map((state) => state === 'on')
+    : [featuresBefore.includes(FEATURE)];
   console.log(`\nAt the server's defaults (rate limit ${superAdmin ? 'default' : 'as configured'}), one import each:`);
   console.log(`${FEATURE} | resources | FHIR JSON | s | s per 1,000 | server peak RSS`);
   for (const on of states) {
