@@ -7,6 +7,7 @@ import { ContentType, Hl7Message, MedplumClient } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
+import { duringBotRun, recordAnswer, recordLog, watchBotInput } from './leak-check';
 
 export interface VmBotEvent {
   input: unknown;
@@ -20,8 +21,11 @@ const localRequire = createRequire(import.meta.url);
 
 /** Executes `code` once per call, exactly as vmcontext does, and returns the handler's result. */
 export async function runInVmContext(code: string, event: VmBotEvent, logs: string[] = []): Promise<unknown> {
+  await watchBotInput(event.input, event.secrets.SHL_IMPORT_KEY?.valueString);
   const capture = (...args: unknown[]): void => {
-    logs.push(args.map(String).join(' '));
+    const line = args.map(String).join(' ');
+    logs.push(line);
+    recordLog(line);
   };
   const sandbox = {
     console: { log: capture, info: capture, warn: capture, error: capture, debug: capture },
@@ -63,5 +67,9 @@ export async function runInVmContext(code: string, event: VmBotEvent, logs: stri
     return await exports.handler(medplum, { bot, requester, input: event.input, contentType, secrets, traceId, headers });
   })();
   `;
-  return (await vm.runInNewContext(wrapped, sandbox, { timeout: 10_000 })) as unknown;
+  const output = await duringBotRun(
+    () => vm.runInNewContext(wrapped, sandbox, { timeout: 10_000 }) as Promise<unknown>
+  );
+  recordAnswer(output);
+  return output;
 }
