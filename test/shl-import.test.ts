@@ -289,6 +289,24 @@ describe('resolve', () => {
     expect(output).not.toHaveProperty('error.remainingAttempts');
   });
 
+  test.each(['{"error":""}', '{}', ''])(
+    'a 400 with an empty error (%j) is passcode-invalid when a passcode was sent, else fetch-failed',
+    async (body) => {
+      const withPasscode = await sender.createLink({
+        files: [{ content: bundle(), contentType: FHIR }],
+        flag: 'P',
+        passcode: 'passcode-400-empty',
+        response: { status: 400, body },
+      });
+      expect(errorCode(await resolveLink(withPasscode, { passcode: 'passcode-400-empty' }))).toBe('passcode-invalid');
+      const without = await sender.createLink({
+        files: [{ content: bundle(), contentType: FHIR }],
+        response: { status: 400, body },
+      });
+      expect(errorCode(await resolveLink(without))).toBe('fetch-failed');
+    }
+  );
+
   test('an expired link is still requested, with a warning', async () => {
     const link = await sender.createLink({ files: [{ content: bundle(), contentType: FHIR }], exp: 1706745600 });
     const result = ok(await resolveLink(link));
