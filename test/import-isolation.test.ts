@@ -120,6 +120,14 @@ describe('duplicates are looked for within the patient only', () => {
         observed('o2', 'Practitioner/npi')
       )
     );
+    // What staff see in the review: the one on file by its NPI, and only that one.
+    expect(resolved.onFile).toEqual([
+      {
+        resource: 'Practitioner/npi',
+        existing: `Practitioner/${doctor.id}`,
+        identifier: 'http://hl7.org/fhir/sid/us-npi|1234567893',
+      },
+    ]);
     const result = await runImport(bot, resolved, {
       create: { resourceType: 'Patient', name: [{ family: 'Doe' }], birthDate: '1999-09-09' },
     });
