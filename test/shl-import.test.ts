@@ -6,7 +6,7 @@
  */
 import type { Bundle, Observation, Patient } from '@medplum/fhirtypes';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { encodeShlink, ShlSender } from '../local/shl-sender';
