@@ -54,7 +54,7 @@ function pasteLink(payload: Record<string, unknown>): void {
 describe('KioskPage', () => {
   test('a check-in the bot queues thanks the patient and shows no health data', async () => {
     const medplum = createFhirServer();
-    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1' }));
+    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1', ...HEALTH_DATA }));
     renderWith(medplum, <KioskPage bot="shl-import" />);
     fireEvent.change(screen.getByLabelText('SMART Health Link'), {
       target: {
@@ -63,6 +63,7 @@ describe('KioskPage', () => {
     });
     fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
     expect(await screen.findByText(/A staff member will review/)).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toMatch(SHOWN_NOWHERE);
     expect(inputs.find((i) => i.operation === 'check-in')?.sealed).toMatch(/^ey/);
   });
 });
@@ -124,6 +125,27 @@ describe('KioskPage for the next person', () => {
     await act(() => vi.advanceTimersByTimeAsync(15_000));
     expect(screen.queryByText(/no longer available/)).not.toBeInTheDocument();
     expect(screen.getByLabelText('SMART Health Link')).toHaveValue('');
+  });
+  test('a person who goes back after a wrong passcode leaves nothing of theirs for the next person', async () => {
+    const medplum = createFhirServer();
+    const inputs = fakeBot(medplum, () => ({
+      error: { code: 'passcode-invalid', message: 'Wrong passcode.', remainingAttempts: 2 },
+    }));
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    pasteLink({ url: 'https://sender.example/m/first', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q', flag: 'P' });
+    fireEvent.change(await screen.findByLabelText('Passcode'), { target: { value: 'first-person-passcode' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText(/2 tries left/)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    // The next person's passcode link: no warning about someone else's tries.
+    pasteLink({
+      url: 'https://sender.example/m/second',
+      key: 'Ax9TgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7',
+      flag: 'P',
+    });
+    expect(await screen.findByLabelText('Passcode')).toHaveValue('');
+    expect(screen.queryByText(/tries left/)).not.toBeInTheDocument();
+    expect(inputs.filter((i) => i.operation === 'check-in')).toHaveLength(1);
   });
 });
 
