@@ -130,14 +130,13 @@ describe('references', () => {
 });
 
 describe('attachments', () => {
-  const doc = (attachments: Record<string, unknown>[]): DocumentReference =>
-    ({
-      resourceType: 'DocumentReference',
-      id: 'd',
-      status: 'current',
-      subject: { reference: 'Patient/in' },
-      content: attachments.map((attachment) => ({ attachment })),
-    });
+  const doc = (attachments: Record<string, unknown>[]): DocumentReference => ({
+    resourceType: 'DocumentReference',
+    id: 'd',
+    status: 'current',
+    subject: { reference: 'Patient/in' },
+    content: attachments.map((attachment) => ({ attachment })),
+  });
 
   test('inline data becomes a Binary first in the plan, tied to the patient; a passive type keeps its type', () => {
     const result = plan([patient, doc([{ contentType: 'application/pdf', data: 'JVBERi0=' }])]);
