@@ -1,10 +1,12 @@
+import type { LookupAddress } from 'node:dns';
 import type { Server } from 'node:http';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShlSender } from '../local/shl-sender';
-import { createNodePlatform, inflateRaw, nodeCodec, nodeTransport } from './node-platform';
+import type { ResolveAll } from './node-platform';
+import { createNodePlatform, guardedLookup, inflateRaw, nodeCodec, nodeTransport } from './node-platform';
 import { portableCodec } from './shl/base64url';
 import { isShlError } from './shl/errors';
 import type { FetchContext } from './shl/http';
@@ -121,13 +123,106 @@ describe('nodeTransport', () => {
   });
 
   test('a refused connection is fetch-failed and names only the host', async () => {
-    try {
-      await nodeTransport(request('http://127.0.0.1:1/secret-path?token=abc'));
-      expect.unreachable();
-    } catch (err) {
-      expect(isShlError(err) && err.code).toBe('fetch-failed');
-      expect((err as Error).message).not.toMatch(/secret-path|token/);
+    const err = await nodeTransport(request('http://127.0.0.1:1/secret-path?token=abc')).then(
+      () => undefined,
+      (reason: unknown) => reason
+    );
+    expect(isShlError(err) && err.code).toBe('fetch-failed');
+    expect((err as Error).message).not.toMatch(/secret-path|token/);
+  });
+});
+
+/** A DNS that answers every name with `addresses`, and counts its lookups. */
+function dnsAnswering(addresses: string[]): ResolveAll & { lookups: number } {
+  const dns = (_host: string, _options: unknown, callback: (err: null, found: LookupAddress[]) => void): void => {
+    dns.lookups++;
+    callback(
+      null,
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
+    );
+  };
+  dns.lookups = 0;
+  return dns;
+}
+
+/** What a guarded lookup hands on for `sender.test`: the error code, or the addresses. */
+function lookUp(
+  allowPrivate: boolean,
+  dns: ResolveAll,
+  all: boolean
+): Promise<{ code?: string; addresses?: string | LookupAddress[]; family?: number }> {
+  return new Promise((resolve) => {
+    guardedLookup(allowPrivate, dns)('sender.test', { all }, (err, addresses, family) => {
+      resolve(err ? { code: isShlError(err) ? err.code : String(err.code) } : { addresses, family });
+    });
+  });
+}
+
+describe('guardedLookup: every address a name resolves to is checked', () => {
+  test.each([
+    ['public, then private', ['93.184.216.34', '10.0.0.1']],
+    ['private, then public', ['192.168.1.20', '93.184.216.34']],
+    ['public, then loopback', ['93.184.216.34', '127.0.0.1']],
+    ['public, then metadata', ['8.8.8.8', '169.254.169.254']],
+    ['public IPv6, then IPv6 loopback', ['2606:4700::1111', '::1']],
+    ['public IPv4, then IPv6 unique local', ['8.8.8.8', 'fd00:ec2::254']],
+    ['public, then a documentation address', ['8.8.8.8', '203.0.113.9']],
+    ['nothing', []],
+  ])('a name resolving to %s is refused', async (_answer, addresses) => {
+    for (const all of [false, true]) {
+      expect(await lookUp(false, dnsAnswering(addresses), all)).toEqual({ code: 'fetch-failed' });
     }
+  });
+
+  test('only public addresses: the first is handed on (or all of them, when all are asked for)', async () => {
+    const dns = dnsAnswering(['93.184.216.34', '2606:4700::1111']);
+    expect(await lookUp(false, dns, false)).toEqual({ addresses: '93.184.216.34', family: 4 });
+    expect(await lookUp(false, dns, true)).toEqual({
+      addresses: [
+        { address: '93.184.216.34', family: 4 },
+        { address: '2606:4700::1111', family: 6 },
+      ],
+    });
+  });
+
+  test('an allow-listed host may resolve to private addresses', async () => {
+    expect(await lookUp(true, dnsAnswering(['127.0.0.1', '10.0.0.1']), false)).toEqual({
+      addresses: '127.0.0.1',
+      family: 4,
+    });
+  });
+
+  test('a failed lookup passes its error on', async () => {
+    const failing: ResolveAll = (_host, _options, callback) => {
+      callback(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
+    };
+    expect(await lookUp(false, failing, false)).toEqual({ code: 'ENOTFOUND' });
+  });
+
+  test('a connection goes to the address checked, and none is made for a mixed answer', async () => {
+    const port = Number(new URL(sender.origin).port);
+    const get = (allowPrivate: boolean, dns: ResolveAll): Promise<number | string> =>
+      new Promise((resolve) => {
+        const req = httpRequest(
+          { host: 'sender.test', port, path: '/hello', lookup: guardedLookup(allowPrivate, dns) },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }
+        );
+        req.on('error', (err) => {
+          resolve(isShlError(err) ? err.code : String(err));
+        });
+        req.end();
+      });
+    const before = sender.requests.length;
+    const mixed = dnsAnswering(['93.184.216.34', '127.0.0.1']);
+    expect(await get(false, mixed)).toBe('fetch-failed');
+    expect(mixed.lookups).toBeGreaterThan(0);
+    expect(sender.requests.length).toBe(before);
+    // Allowed, the name reaches the sender at the address the lookup gave.
+    expect(await get(true, dnsAnswering(['127.0.0.1']))).toBe(200);
+    expect(sender.requests.at(-1)?.path).toBe('/hello');
   });
 });
 

@@ -198,10 +198,20 @@ function headerLookup(res: IncomingMessage): HttpResponse['header'] {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A `lookup` for net.connect that refuses blocked addresses unless allowed. */
-function guardedLookup(allowPrivate: boolean) {
+/** How a name is resolved: `dns.lookup` with `all: true` (tests inject their own answers). */
+export type ResolveAll = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void
+) => void;
+
+/**
+ * A `lookup` for net.connect that refuses the name when any of its addresses is blocked (unless
+ * allowed), then hands on only addresses it checked.
+ */
+export function guardedLookup(allowPrivate: boolean, resolveAll: ResolveAll = dnsLookup) {
   return (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolveAll(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) {
         callback(err, []);
         return;

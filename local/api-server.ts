@@ -55,7 +55,8 @@ async function handle(options: LocalApiOptions, req: IncomingMessage, res: Serve
     send(res, 200, await options.medplum.get('auth/me'));
     return;
   }
-  if (!url.pathname.startsWith('/fhir/R4/')) {
+  // `/fhir/R4` itself is where MedplumClient posts batch and transaction Bundles.
+  if (url.pathname !== '/fhir/R4' && !url.pathname.startsWith('/fhir/R4/')) {
     send(res, 404, { error: 'not found' });
     return;
   }

@@ -1,17 +1,29 @@
 /**
  * The built bot (`dist/bots/shl-import.js`) inside a sandbox with only the globals Medplum's
- * vmcontext runtime gives (no crypto, Buffer, setTimeout, AbortController, atob), resolving a
- * real link from a real sender.
+ * vmcontext runtime gives (no crypto, Buffer, setTimeout, AbortController, atob), resolving
+ * real links from a real sender against the local FHIR API over HTTP: resolve with matching,
+ * import, check-in and poll, each answering what the same run outside the sandbox answers.
  */
-import type { ProjectSetting } from '@medplum/fhirtypes';
+import type { Patient, ProjectSetting, Task } from '@medplum/fhirtypes';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BotOutput, PublicKeyOutput } from '../bots/contract';
+import type {
+  BotOutput,
+  CheckInOutput,
+  ImportOutput,
+  PollReport,
+  PublicKeyOutput,
+  ResolveOutput,
+} from '../bots/contract';
+import { FOLLOW_TASK_CODE, REVIEW_TASK_CODE } from '../bots/import/tasks';
 import { ok } from './support/bot';
 import { generateSealingSecret, sealForBot } from './support/seal';
 import { ShlSender } from '../local/shl-sender';
-import { runInVmContext } from './support/vmcontext';
+import type { FhirApi, VmBotEvent } from './support/vmcontext';
+import { runInNode, runInVmContext, serveFhirApi } from './support/vmcontext';
+
+const BUILT = 'dist/bots/shl-import.js';
 
 let code: string;
 let sender: ShlSender;
@@ -19,7 +31,7 @@ let secrets: Record<string, ProjectSetting>;
 
 beforeAll(async () => {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { stdio: 'pipe' });
-  code = readFileSync('dist/bots/shl-import.js', 'utf8');
+  code = readFileSync(BUILT, 'utf8');
   sender = await ShlSender.start();
   secrets = {
     SHL_IMPORT_KEY: { name: 'SHL_IMPORT_KEY', valueString: await generateSealingSecret() },
@@ -100,5 +112,139 @@ describe('built bot in vmcontext', () => {
     expect(output.error?.message).toMatch(/\w/);
     // What Medplum keeps in the run's AuditEvent (auditEventTrigger on-output): one PHI-free line.
     expect(logs).toEqual(['import bot: resolve failed: decrypt-failed']);
+  });
+});
+
+/** One way of running the bot: inside the sandbox, or the same built file outside it. */
+type Runner = (event: VmBotEvent, logs: string[]) => Promise<unknown>;
+
+interface ScenarioRun {
+  /** Every warning any answer carried, in order. */
+  warnings: string[];
+  logs: string[];
+  /** What each step answered, in the terms both runs must agree on. */
+  steps: Record<string, unknown>;
+}
+
+const conditionBundle = (...conditions: string[]): string =>
+  JSON.stringify({
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [
+      {
+        resource: {
+          resourceType: 'Patient',
+          id: 'in',
+          name: [{ given: ['Robert'], family: 'Nunez' }],
+          birthDate: '1980-04-12',
+          telecom: [{ system: 'phone', value: '617-555-0142' }],
+        },
+      },
+      ...conditions.map((text, i) => ({
+        resource: { resourceType: 'Condition', id: `c${i}`, subject: { reference: 'Patient/in' }, code: { text } },
+      })),
+    ],
+  });
+
+/** Resolve with matching, a staged import that starts following, a kiosk check-in and a poll. */
+async function scenario(run: Runner): Promise<ScenarioRun> {
+  const api: FhirApi = await serveFhirApi();
+  const logs: string[] = [];
+  const warnings: string[] = [];
+  const call = async <T>(input: Record<string, unknown>): Promise<T> => {
+    const output = (await run({ input, secrets, baseUrl: api.baseUrl }, logs)) as BotOutput;
+    if ('error' in output) {
+      throw new Error(`${String(input.operation)}: ${output.error.code}: ${output.error.message}`);
+    }
+    warnings.push(...((output as { warnings?: string[] }).warnings ?? []));
+    return output as T;
+  };
+  try {
+    const onFile = await api.medplum.createResource<Patient>({
+      resourceType: 'Patient',
+      name: [{ given: ['Robert'], family: 'Nunez' }],
+      birthDate: '1980-04-12',
+      telecom: [{ system: 'phone', value: '617-555-0142' }],
+    });
+    const { jwk } = await call<PublicKeyOutput>({ operation: 'public-key' });
+    const link = await sender.createLink({
+      files: [{ content: conditionBundle('Asthma'), contentType: 'application/fhir+json' }],
+      flag: 'L',
+      label: 'Visit summary',
+    });
+    const sealed = await sealForBot(jwk, { shl: link.shl });
+    const resolved = await call<ResolveOutput>({ operation: 'resolve', sealed });
+    const patient = `Patient/${onFile.id}`;
+    const imported = await call<ImportOutput>({
+      operation: 'import',
+      staged: resolved.staged,
+      select: resolved.resources
+        .filter((r) => r.resourceType !== 'Patient')
+        .map((r) => `${r.resourceType}/${r.id ?? ''}`),
+      patient: { reference: patient },
+      follow: { sealed, auto: false },
+    });
+    const kiosk = await sender.createLink({
+      files: [{ content: conditionBundle('Gout'), contentType: 'application/fhir+json' }],
+    });
+    const checkIn = await call<CheckInOutput>({
+      operation: 'check-in',
+      sealed: await sealForBot(jwk, { shl: kiosk.shl }),
+    });
+    // The followed link changes and is due: the poll queues a review.
+    sender.setFiles(link.id, [
+      { content: conditionBundle('Asthma', 'Diabetes'), contentType: 'application/fhir+json' },
+    ]);
+    const follow = (await api.medplum.searchOne('Task', {
+      code: `${FOLLOW_TASK_CODE.system}|${FOLLOW_TASK_CODE.code}`,
+    })) as Task;
+    await api.medplum.updateResource<Task>({
+      ...follow,
+      extension: follow.extension?.map((e) => (e.valueDateTime ? { ...e, valueDateTime: '2000-01-01T00:00:00Z' } : e)),
+    });
+    const poll = await call<PollReport>({ operation: 'poll' });
+    const reviews = await api.medplum.searchResources('Task', {
+      code: `${REVIEW_TASK_CODE.system}|${REVIEW_TASK_CODE.code}`,
+      status: 'requested',
+    });
+    return {
+      warnings,
+      logs,
+      steps: {
+        matches: resolved.matches.map((m) => [m.grade, `Patient/${m.patient.id ?? ''}` === patient]),
+        staged: typeof resolved.staged === 'string',
+        resources: resolved.resources.length,
+        imported: [imported.patient.reference === patient, imported.created.length, typeof imported.following],
+        checkIn: checkIn.status,
+        poll,
+        reviews: reviews.map((r) => r.description?.replace(/\(http[^)]*\)/, '(sender)')).sort(),
+        conditions: (await api.medplum.searchResources('Condition', { subject: patient })).map((c) => c.code?.text),
+      },
+    };
+  } finally {
+    await api.close();
+  }
+}
+
+describe('built bot in vmcontext against the local FHIR API over HTTP', () => {
+  test('resolve with matching, import, check-in and poll answer as outside the sandbox, with no extra warning or log', async () => {
+    const inside = await scenario((event, logs) => runInVmContext(code, event, logs));
+    const outside = await scenario((event, logs) => runInNode(BUILT, event, logs));
+    expect(inside.steps).toEqual({
+      matches: [['certain', true]],
+      staged: true,
+      resources: 2,
+      imported: [true, 1, 'string'],
+      checkIn: 'queued',
+      poll: { polled: 1, imported: 0, queued: 1, stopped: 0, deferred: 0 },
+      reviews: [
+        'Changes in Visit summary (sender): 1 new or changed item, 0 items no longer shared.',
+        'Check-in: a SMART Health Link (sender). One certain match: confirm it.',
+      ],
+      conditions: ['Asthma'],
+    });
+    expect(outside.steps).toEqual(inside.steps);
+    expect(inside.warnings).toEqual(outside.warnings);
+    expect(inside.logs).toEqual(outside.logs);
   });
 });

@@ -31,10 +31,14 @@ const incoming: Patient = {
 };
 
 async function setup(
-  secrets: Record<string, string>
+  secrets: Record<string, string>,
+  onFile: Omit<Patient, 'resourceType'>[] = [{ ...incoming, id: undefined }]
 ): Promise<{ bot: BotHarness; shl: string; stored: Patient; key: string }> {
   const medplum = createFhirServer();
-  const stored = await medplum.createResource<Patient>({ ...incoming, id: undefined });
+  const stored: Patient[] = [];
+  for (const patient of onFile) {
+    stored.push(await medplum.createResource<Patient>({ ...patient, resourceType: 'Patient' }));
+  }
   const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host, ...secrets }, medplum);
   const link = await sender.createLink({
     files: [
@@ -51,7 +55,7 @@ async function setup(
       },
     ],
   });
-  return { bot, shl: link.shl, stored, key: link.key };
+  return { bot, shl: link.shl, stored: stored[0] as Patient, key: link.key };
 }
 
 async function checkIn(bot: BotHarness, shl: string): Promise<{ output: unknown; sealed: string }> {
@@ -65,6 +69,24 @@ describe('check-in', () => {
     const { output } = await checkIn(bot, shl);
     expect(output).toEqual({ status: 'imported', imported: 1 });
     expect(await bot.medplum.searchResources('Condition', { patient: `Patient/${stored.id ?? ''}` })).toHaveLength(1);
+  });
+
+  test.each([
+    ['only a probable match (no phone on file)', [{ name: incoming.name, birthDate: incoming.birthDate }]],
+    [
+      'two patients that would each be certain',
+      [
+        { ...incoming, id: undefined },
+        { ...incoming, id: undefined },
+      ],
+    ],
+  ])('unattended imports allowed, but %s: queued, nothing imported', async (_what, onFile) => {
+    const { bot, shl } = await setup({ SHL_KIOSK_UNATTENDED: 'true' }, onFile);
+    const { output } = await checkIn(bot, shl);
+    expect(output).toEqual({ status: 'queued', task: expect.stringMatching(/^Task\//) });
+    expect(await bot.medplum.searchResources('Condition', {})).toHaveLength(0);
+    const task = await bot.medplum.readReference<Task>({ reference: (output as { task: string }).task });
+    expect(task.for).toBeUndefined();
   });
 
   test('otherwise a Task for staff holds the link in a box only the bot opens; staff resolve it by the Task', async () => {

@@ -5,6 +5,7 @@
  */
 import type {
   Binary,
+  Bundle,
   DiagnosticReport,
   DocumentReference,
   Observation,
@@ -13,7 +14,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { forbidden } from '@medplum/core';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ENDPOINT_PATIENT_EXTENSION, PATIENT_SHARED_TAG } from '../bots/fhir/systems';
 import { errorCode, ok } from './support/bot';
 import { readFixture } from './support/fixtures';
@@ -72,6 +73,28 @@ describe('import', () => {
     expect(again.created).toEqual([]);
     expect(again.existing).toHaveLength(19);
     expect(again.provenance).toBeUndefined();
+  });
+
+  test('what an import writes goes in transaction Bundles, all or nothing; only reads are batches', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, aboutP(asthma, finding));
+    // Records what the bot sends; the in-memory server answers as it would anyway.
+    const sent = vi.spyOn(medplum, 'executeBatch');
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    expect(result.created).toHaveLength(3);
+    const bundles: Bundle[] = sent.mock.calls.map(([bundle]) => bundle);
+    const writes = bundles.filter((b) => b.entry?.some((e) => e.request?.method !== 'GET'));
+    expect(writes.map((b) => b.type)).toEqual(writes.map(() => 'transaction'));
+    expect(writes.flatMap((b) => b.entry?.map((e) => e.resource?.resourceType) ?? []).sort()).toEqual([
+      'Condition',
+      'Observation',
+      'Patient',
+      'Provenance',
+    ]);
+    expect(
+      bundles.filter((b) => b.type !== 'transaction').every((b) => b.entry?.every((e) => e.request?.method === 'GET'))
+    ).toBe(true);
+    sent.mockRestore();
   });
 
   test('an existing patient found by the matcher; overlapping content from another link is not duplicated', async () => {

@@ -32,6 +32,9 @@ const BLOCKED_V6: [number[], number][] = [
   [[0xfec0], 10], // site-local
   [[0xff00], 8], // multicast
   [[0x2001, 0x0db8], 32], // documentation
+  [[0x3fff, 0x0000], 20], // documentation (RFC 9637)
+  [[0x2001, 0x0002, 0x0000], 48], // benchmarking
+  [[0x5f00], 16], // segment routing (SRv6) SIDs, never globally reachable
   [[0x0100, 0, 0, 0], 64], // discard
   // Forms that carry an IPv4 address a network may route to itself: refused whatever it is.
   [[0x2002], 16], // 6to4

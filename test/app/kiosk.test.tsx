@@ -3,23 +3,58 @@
 import type { Condition, Patient, Task } from '@medplum/fhirtypes';
 import type { MockClient } from '@medplum/mock';
 import type { WithId } from '@medplum/core';
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, test } from 'vitest';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { compactDecrypt, importJWK } from 'jose';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { fingerprint, FOLLOW_TASK_CODE, REVIEW_TASK_CODE, TASK_INPUT } from '../../bots/import/tasks';
 import { KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
 import { createFhirServer } from '../../local/fhir-server';
 import { encodeShlink } from '../../local/shl-sender';
-import { fakeBot, renderWith } from './fake-bot';
+import { fakeBot, PUBLIC_JWK, renderWith } from './fake-bot';
 
 afterEach(() => {
   cleanup();
+  vi.useRealTimers();
 });
+
+/** What a check-in sealed: PUBLIC_JWK's private half is published with it (RFC 7515, A.3). */
+async function unsealed(sealed: unknown): Promise<Record<string, unknown>> {
+  const key = await importJWK({ ...PUBLIC_JWK, d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI' }, 'ECDH-ES');
+  const { plaintext } = await compactDecrypt(String(sealed), key);
+  return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
+}
+
+/** Everything a bot could answer about the person: what the kiosk must never show. */
+const HEALTH_DATA = {
+  patient: {
+    resourceType: 'Patient',
+    id: 'in',
+    name: [{ given: ['Roberta'], family: 'Quintanilla' }],
+    birthDate: '1980-04-12',
+  },
+  resources: [{ resourceType: 'Condition', id: 'c', code: { text: 'Hypertension' } }],
+  matches: [
+    {
+      patient: { resourceType: 'Patient', id: 'm', name: [{ family: 'Quintanilla' }] },
+      grade: 'certain',
+      score: 1,
+      basis: 'CMS rule',
+    },
+  ],
+  warnings: ['Roberta Quintanilla: 1 of 2 files could not be read'],
+};
+const SHOWN_NOWHERE = /Quintanilla|Roberta|Hypertension|1980|CMS rule|files could not be read/;
+
+function pasteLink(payload: Record<string, unknown>): void {
+  fireEvent.change(screen.getByLabelText('SMART Health Link'), { target: { value: encodeShlink(payload) } });
+  fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+}
 
 describe('KioskPage', () => {
   test('a check-in the bot queues thanks the patient and shows no health data', async () => {
     const medplum = createFhirServer();
-    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1' }));
+    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1', ...HEALTH_DATA }));
     renderWith(medplum, <KioskPage bot="shl-import" />);
     fireEvent.change(screen.getByLabelText('SMART Health Link'), {
       target: {
@@ -28,7 +63,89 @@ describe('KioskPage', () => {
     });
     fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
     expect(await screen.findByText(/A staff member will review/)).toBeInTheDocument();
+    expect(document.body.innerHTML).not.toMatch(SHOWN_NOWHERE);
     expect(inputs.find((i) => i.operation === 'check-in')?.sealed).toMatch(/^ey/);
+  });
+});
+
+describe('KioskPage for the next person', () => {
+  test('whatever the bot answers, no health data is shown; after 15 s the screen is fresh, the last passcode gone', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const medplum = createFhirServer();
+    const inputs = fakeBot(medplum, (input) =>
+      input.operation === 'check-in' && inputs.filter((i) => i.operation === 'check-in').length === 1
+        ? { error: { code: 'passcode-invalid', message: 'Wrong passcode.', remainingAttempts: 2 }, ...HEALTH_DATA }
+        : { status: 'imported', imported: 3, ...HEALTH_DATA }
+    );
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    // The first person: a passcode link, a wrong passcode, then the right one.
+    pasteLink({ url: 'https://sender.example/m/first', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q', flag: 'P' });
+    fireEvent.change(await screen.findByLabelText('Passcode'), { target: { value: 'first-person-passcode' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText(/2 tries left before the link is disabled/)).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('Passcode'), { target: { value: 'first-person-passcode-2' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText('Thank you. Your health information was added to your record.')).toBeInTheDocument();
+    expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
+    expect(document.body.innerHTML).not.toMatch(SHOWN_NOWHERE);
+
+    // Still there just before the reset, gone at 15 s: a fresh, empty link field.
+    await act(() => vi.advanceTimersByTimeAsync(14_900));
+    expect(screen.getByText(/Thank you\./)).toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(100));
+    expect(screen.queryByText(/Thank you\./)).not.toBeInTheDocument();
+    expect(screen.queryByText(/tries left/)).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Passcode')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('SMART Health Link')).toHaveValue('');
+
+    // The next person: their link alone, never the first person's passcode.
+    pasteLink({ url: 'https://sender.example/m/second', key: 'Ax9TgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7' });
+    expect(await screen.findByText(/Thank you\./)).toBeInTheDocument();
+    expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
+    const checkIns = await Promise.all(inputs.filter((i) => i.operation === 'check-in').map((i) => unsealed(i.sealed)));
+    expect(checkIns.map((c) => [c.passcode, String(c.shl).length > 20])).toEqual([
+      ['first-person-passcode', true],
+      ['first-person-passcode-2', true],
+      [undefined, true],
+    ]);
+    expect(checkIns[2]?.shl).toBe(
+      encodeShlink({ url: 'https://sender.example/m/second', key: 'Ax9TgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7' })
+    );
+  });
+
+  test('an error shows none of the health data the answer carries, and is cleared for the next person too', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const medplum = createFhirServer();
+    // The error's own message is for people, and shown; nothing else the answer carries is.
+    fakeBot(medplum, () => ({ error: { code: 'not-found', message: 'The link was revoked.' }, ...HEALTH_DATA }));
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    pasteLink({ url: 'https://sender.example/m/x', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q' });
+    expect(await screen.findByText(/no longer available/)).toBeInTheDocument();
+    expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
+    await act(() => vi.advanceTimersByTimeAsync(15_000));
+    expect(screen.queryByText(/no longer available/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText('SMART Health Link')).toHaveValue('');
+  });
+  test('a person who goes back after a wrong passcode leaves nothing of theirs for the next person', async () => {
+    const medplum = createFhirServer();
+    const inputs = fakeBot(medplum, () => ({
+      error: { code: 'passcode-invalid', message: 'Wrong passcode.', remainingAttempts: 2 },
+    }));
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    pasteLink({ url: 'https://sender.example/m/first', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q', flag: 'P' });
+    fireEvent.change(await screen.findByLabelText('Passcode'), { target: { value: 'first-person-passcode' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText(/2 tries left/)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    // The next person's passcode link: no warning about someone else's tries.
+    pasteLink({
+      url: 'https://sender.example/m/second',
+      key: 'Ax9TgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7',
+      flag: 'P',
+    });
+    expect(await screen.findByLabelText('Passcode')).toHaveValue('');
+    expect(screen.queryByText(/tries left/)).not.toBeInTheDocument();
+    expect(inputs.filter((i) => i.operation === 'check-in')).toHaveLength(1);
   });
 });
 

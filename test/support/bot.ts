@@ -1,12 +1,14 @@
 /**
  * Calling the `shl-import` bot the way Medplum does, with a real sealing key: the demo-bot
- * pattern of invoking `handler(medplum, event)` directly.
+ * pattern of invoking `handler(medplum, event)` directly. Every run is under the leak check
+ * (`leak-check.ts`): its sealed input is watched, its answer and what it stores are recorded.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Practitioner, ProjectSetting, Reference } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
 import type { BotOutput, ErrorOutput, PublicKeyOutput, ResolveOutput } from '../../bots/contract';
 import { handler } from '../../bots/shl-import';
+import { duringBotRun, recordAnswer, trackStoredResources, watchBotInput } from './leak-check';
 import { generateSealingSecret, sealForBot } from './seal';
 
 export interface BotHarness {
@@ -31,17 +33,26 @@ export async function createBotHarness(
   })) {
     secrets[name] = { name, valueString };
   }
-  const run = (
+  if (medplum instanceof MockClient) {
+    await trackStoredResources(medplum);
+  }
+  const run = async (
     input: unknown,
     requester: Reference<Practitioner> = { reference: 'Practitioner/front-desk-1', display: 'Front Desk' }
-  ): Promise<BotOutput> =>
-    handler(medplum, {
-      bot: { reference: 'Bot/shl-import' },
-      contentType: 'application/json',
-      input,
-      secrets,
-      requester,
-    });
+  ): Promise<BotOutput> => {
+    await watchBotInput(input, secrets.SHL_IMPORT_KEY?.valueString);
+    const output = await duringBotRun(() =>
+      handler(medplum, {
+        bot: { reference: 'Bot/shl-import' },
+        contentType: 'application/json',
+        input,
+        secrets,
+        requester,
+      })
+    );
+    recordAnswer(output);
+    return output;
+  };
   const publicKey = async (): Promise<PublicKeyOutput['jwk']> => {
     const output = await run({ operation: 'public-key' });
     if (!('jwk' in output)) {

@@ -1,7 +1,15 @@
-/** Sealing as the pages do it, and fresh bot keys, for tests. */
+/** Sealing as the pages do it (what is sealed goes on the leak check's list), and fresh bot keys, for tests. */
 import { exportJWK, generateKeyPair } from 'jose';
+import type { SealedInput } from '../../app/sealing';
+import { sealForBot as sealAsPagesDo } from '../../app/sealing';
+import { watchSealedPlaintext } from './leak-check';
 
-export { sealForBot } from '../../app/sealing';
+/** `sealForBot` of the pages; the sealed text, link and passcode are watched for leaks. */
+export async function sealForBot(publicJwk: JsonWebKey & { kid?: string }, input: SealedInput): Promise<string> {
+  const sealed = await sealAsPagesDo(publicJwk, input);
+  watchSealedPlaintext(sealed, input);
+  return sealed;
+}
 
 /** JSON text of a new private P-256 JWK, as the `SHL_IMPORT_KEY` secret holds it. */
 export async function generateSealingSecret(): Promise<string> {
