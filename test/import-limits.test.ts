@@ -4,7 +4,7 @@
  * without duplicates, and no second patient for content already in a chart. (The same rules on
  * the real server: `npm run test:server`.)
  */
-import { created, OperationOutcomeError, tooManyRequests } from '@medplum/core';
+import { allOk, created, OperationOutcomeError, tooManyRequests } from '@medplum/core';
 import type {
   Binary,
   Bundle,
@@ -375,6 +375,42 @@ describe('writes within the server limits', () => {
     for (const type of ['Patient', 'DiagnosticReport', 'Provenance'] as const) {
       expect(await medplum.searchResources(type, {})).toHaveLength(0);
     }
+  });
+
+  test('no transaction Bundle writes more than 200 resources: two in flight fit one minute of the default rate limit', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, readings(450));
+    const batches = vi.spyOn(medplum, 'executeBatch');
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    const sizes = batches.mock.calls
+      .map(([b]) => b)
+      .filter((b) => b.type === 'transaction')
+      .map((b) => b.entry?.length ?? 0);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(200);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(result.created.length + 1);
+  });
+
+  test('undoing gets a rate-limit budget of its own: the import ran out of its own, and still nothing is left', async () => {
+    const { medplum, bot } = await setup(sender(), { SHL_MAX_RATE_WAIT_MS: '700' });
+    const resolved = await resolveBundle(sender(), bot, readings(3));
+    medplum.router.add('POST', 'Observation', () => Promise.reject(new OperationOutcomeError(rateLimited(40))));
+    let deletes = 0;
+    medplum.router.add('DELETE', 'Patient/:id', async (req, repo) => {
+      if (++deletes === 1) {
+        throw new OperationOutcomeError(rateLimited(40));
+      }
+      await repo.deleteResource('Patient', req.params.id as string);
+      return [allOk];
+    });
+    const output = await bot.run({
+      operation: 'import',
+      source: resolved.source,
+      resources: resolved.resources,
+      patient: { create: resolved.patient },
+    });
+    expect(output).toMatchObject({ error: { code: 'rate-limited' } });
+    expect(deletes).toBe(2);
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(0);
   });
 
   test('what could not be removed after a refusal is listed exactly', async () => {

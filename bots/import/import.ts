@@ -48,8 +48,13 @@ export interface ImportSettings extends Waiting {
   onProgress?: (written: number, total: number) => void;
 }
 
-/** Most entries in one transaction Bundle. */
-const MAX_BUNDLE_ENTRIES = 500;
+/**
+ * Most entries in one transaction Bundle. The server's rate limit charges 100 points a write,
+ * 50,000 a minute by default, and with `transaction-bundles` an atomic Bundle is refused whole
+ * when it would go over: one of 500 entries could never run. Two Bundles of 200 in flight
+ * (`CONCURRENT_BUNDLES`) cost 40,000 points, within one minute's default.
+ */
+const MAX_BUNDLE_ENTRIES = 200;
 /**
  * Transaction Bundles in flight at once. The server runs a Bundle's entries one after another,
  * so two independent Bundles side by side keep it (and its database) busier: measured with
@@ -129,7 +134,7 @@ export async function importResources(
     if (!(err instanceof WriteRefused)) {
       throw err;
     }
-    throw await refusal(medplum, err, budget);
+    throw await refusal(medplum, err, settings);
   }
   const patientRef = 'reference' in target ? target.reference : (written.refs.get(plan.patientRef) ?? '');
   return {
@@ -149,8 +154,9 @@ function withoutUnneededFiles(items: PlannedItem[], found: ReadonlyMap<string, F
 }
 
 /** Undoes what a refused import created; the error says why, and what (if anything) stands. */
-async function refusal(medplum: MedplumClient, err: WriteRefused, budget: RateLimitBudget): Promise<ShlError> {
-  const left = err.created.length > 0 ? await undoCreates(medplum, err.created, budget) : [];
+async function refusal(medplum: MedplumClient, err: WriteRefused, settings: ImportSettings): Promise<ShlError> {
+  // Undoing gets a rate-limit budget of its own: the import's may be what ran out.
+  const left = err.created.length > 0 ? await undoCreates(medplum, err.created, new RateLimitBudget(settings)) : [];
   const cause = isShlError(err.cause) ? err.cause : undefined;
   if (left.length === 0) {
     return new ShlError(
