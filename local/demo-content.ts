@@ -1,7 +1,6 @@
 /** The demo links of local mode: realistic, generated content on the local sender. */
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
-import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
-import { deflateRawSync } from 'node:zlib';
+import { startCardIssuer } from './health-card-issuer';
 import type { ShlSender } from './shl-sender';
 
 export interface DemoLink {
@@ -168,51 +167,28 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
   };
   const ips = bundle('document', summary(maria));
 
-  const issuer = `${sender.origin}/issuer`;
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
-  sender.serve('/issuer/.well-known/jwks.json', JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'ES256' }] }));
-  const card = await new CompactSign(
-    deflateRawSync(
-      JSON.stringify({
-        iss: issuer,
-        nbf: Math.floor(Date.now() / 1000),
-        vc: {
-          type: ['https://smarthealth.cards#health-card'],
-          credentialSubject: {
-            fhirVersion: '4.0.1',
-            fhirBundle: {
-              resourceType: 'Bundle',
-              type: 'collection',
-              entry: [
-                {
-                  fullUrl: 'resource:0',
-                  resource: {
-                    resourceType: 'Patient',
-                    name: [{ family: 'López', given: ['Maria'] }],
-                    birthDate: '1979-08-21',
-                  },
-                },
-                {
-                  fullUrl: 'resource:1',
-                  resource: {
-                    resourceType: 'Immunization',
-                    status: 'completed',
-                    vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
-                    patient: { reference: 'resource:0' },
-                    occurrenceDateTime: '2025-10-15',
-                  },
-                },
-              ],
-            },
-          },
+  const cardIssuer = await startCardIssuer(sender);
+  const issuer = cardIssuer.iss;
+  const card = await cardIssuer.sign({
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [
+      {
+        fullUrl: 'resource:0',
+        resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
+      },
+      {
+        fullUrl: 'resource:1',
+        resource: {
+          resourceType: 'Immunization',
+          status: 'completed',
+          vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
+          patient: { reference: 'resource:0' },
+          occurrenceDateTime: '2025-10-15',
         },
-      })
-    )
-  )
-    .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid })
-    .sign(privateKey);
+      },
+    ],
+  });
   const healthCard = JSON.stringify({ verifiableCredential: [card] });
 
   const make = async (
