@@ -116,6 +116,8 @@ export interface ImportRequest {
   /** `Patient/<id>` of the incoming Patient within `resources`. */
   subject?: string;
   follow?: FollowRequest;
+  /** A token (8 to 64 of `A-Za-z0-9_-`): progress is kept under `shl-import-progress-<progress>`. */
+  progress?: string;
 }
 
 /** `import`, the staged form: what the pages send, small whatever the link's size. */
@@ -128,6 +130,8 @@ export interface StagedImportRequest {
   patient: PatientChoice;
   subject?: string;
   follow?: FollowRequest;
+  /** As in the direct form. */
+  progress?: string;
 }
 
 export interface SkippedResource {
