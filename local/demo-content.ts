@@ -1,12 +1,15 @@
 /** The demo links of local mode: realistic, generated content on the local sender. */
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
-import { startCardIssuer } from './health-card-issuer';
+import { shcCodes, startCardIssuer } from './health-card-issuer';
 import type { ShlSender } from './shl-sender';
 
 export interface DemoLink {
   title: string;
   description: string;
+  /** The link as text (a health card's QR code text, `shc:/…`, for a bare card). */
   shl: string;
+  /** A health card printed in several QR codes: the text of each, in order (`shl` is the first). */
+  parts?: string[];
   passcode?: string;
   /** The sender can add content to this link (the long-lived one), to try following it. */
   changeable?: boolean;
@@ -16,6 +19,8 @@ export interface DemoLinks {
   links: DemoLink[];
   /** The health-card issuer the demo cards are signed by. */
   issuer: string;
+  /** Its name, as a trusted-issuer directory would give it. */
+  issuerName: string;
   /** The sender adds a new lab result to the long-lived link, as a patient's app would. */
   addResult: () => void;
 }
@@ -269,10 +274,22 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
     await make('Existing patient', 'Jessica Argonaut, who is already on this server.', {
       files: [{ content: bundle('collection', summary(jessica)), contentType: FHIR }],
     }),
+    {
+      title: 'Health card QR code',
+      description: "A bare SMART Health Card (shc:/…), as a vaccination app shows it: Maria López's flu shot.",
+      shl: shcCodes(card)[0] ?? '',
+    },
+    {
+      title: 'Health card in 3 QR codes',
+      description: 'The same card printed in three parts (shc:/1/3/…), as older cards are: scan each part.',
+      shl: shcCodes(card, 3)[0] ?? '',
+      parts: shcCodes(card, 3),
+    },
   ];
   return {
     links,
     issuer,
+    issuerName: 'Demo Health Department',
     addResult: () => {
       added.push(laterResult(maria.id, added.length + 1));
       sender.setFiles(ids.get('Long-lived link') ?? '', longLived(added));
