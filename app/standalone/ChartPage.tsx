@@ -34,7 +34,7 @@ export function ChartPage({ bot, id }: { bot: BotRef; id: string }): JSX.Element
   const medplum = useMedplum();
   const [patient, setPatient] = useState<Patient>();
   const [failed, setFailed] = useState(false);
-  const [chart, setChart] = useState<[ResourceType, Resource[]][]>([]);
+  const [chart, setChart] = useState<[ResourceType, Resource[], number][]>([]);
   const [importing, setImporting] = useState(false);
 
   const load = useCallback(async (): Promise<void> => {
@@ -45,14 +45,18 @@ export function ChartPage({ bot, id }: { bot: BotRef; id: string }): JSX.Element
       return;
     }
     const lists = await Promise.all(
-      CHART_TYPES.map(async (type): Promise<[ResourceType, Resource[]]> => {
+      CHART_TYPES.map(async (type): Promise<[ResourceType, Resource[], number]> => {
         const found = await medplum
-          .searchResources(type, { patient: `Patient/${id}`, _count: '1000' }, { cache: 'no-cache' })
-          .catch(() => []);
-        return [type, found];
+          .searchResources(
+            type,
+            { patient: `Patient/${id}`, _count: String(SHOWN), _total: 'accurate' },
+            { cache: 'no-cache' }
+          )
+          .catch(() => undefined);
+        return [type, found ? [...found] : [], found?.bundle.total ?? found?.length ?? 0];
       })
     );
-    setChart(lists.filter(([, list]) => list.length > 0));
+    setChart(lists.filter(([, , total]) => total > 0));
   }, [medplum, id]);
 
   useEffect(() => {
@@ -79,13 +83,13 @@ export function ChartPage({ bot, id }: { bot: BotRef; id: string }): JSX.Element
         {patient && <Button onClick={() => setImporting(true)}>Import a health link</Button>}
       </Group>
       {patient && chart.length === 0 && <Text>Nothing in this chart yet.</Text>}
-      {chart.map(([type, list]) => (
+      {chart.map(([type, list, total]) => (
         <Paper key={type} withBorder p="sm" component="section" aria-label={groupTitle(type)}>
           <Title order={2} size="h5">
-            {groupTitle(type)} ({list.length.toLocaleString()})
+            {groupTitle(type)} ({total.toLocaleString()})
           </Title>
           <List size="sm" mt="xs">
-            {list.slice(0, SHOWN).map((r) => {
+            {list.map((r) => {
               const { title, details } = summarize(r);
               return (
                 <List.Item key={r.id}>
@@ -95,9 +99,9 @@ export function ChartPage({ bot, id }: { bot: BotRef; id: string }): JSX.Element
               );
             })}
           </List>
-          {list.length > SHOWN && (
+          {total > list.length && (
             <Text size="sm" c="dimmed" mt={4}>
-              and {(list.length - SHOWN).toLocaleString()} more
+              and {(total - list.length).toLocaleString()} more
             </Text>
           )}
         </Paper>
