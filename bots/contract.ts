@@ -87,6 +87,11 @@ export interface ResolveOutput {
   warnings: string[];
   /** A handle to this result, kept by the bot for `import` (encrypted, 24 hours, deleted once imported). */
   staged?: string;
+  /**
+   * Shared resources of the link (practitioners, organizations, …) already on this server, by a
+   * registry identifier (`system|value`): an import refers to those instead of creating copies.
+   */
+  onFile?: { resource: string; existing: string; identifier: string }[];
 }
 
 // import

@@ -10,6 +10,7 @@ import type { FetchContext } from './shl/http';
 import { fetchChecked, parseAllowHosts } from './shl/http';
 import type { HttpRequest } from './shl/platform';
 import { DEFAULT_LIMITS } from './shl/platform';
+import { ResolveBudget } from './shl/budget';
 
 let sender: ShlSender;
 let silent: Server;
@@ -135,6 +136,7 @@ describe('fetchChecked with the Node transport', () => {
     limits: DEFAULT_LIMITS,
     allowHosts: parseAllowHosts(sender.host),
     deadline: Date.now() + 10_000,
+    budget: new ResolveBudget(DEFAULT_LIMITS, Date.now, Date.now() + 10_000),
   });
 
   test('follows a redirect to an allowed place', async () => {

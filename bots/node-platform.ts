@@ -21,10 +21,26 @@ import { formatMb } from './shl/jwe';
 import type { HttpRequest, HttpResponse, Platform } from './shl/platform';
 import type { CcdaConverter } from './ccda/convert';
 
-const agents = {
-  http: new HttpAgent({ keepAlive: true, maxSockets: 8 }),
-  https: new HttpsAgent({ keepAlive: true, maxSockets: 8 }),
-};
+/**
+ * Connections are kept alive within a run (a manifest and its files often share a host) and
+ * closed when the run ends (`closeConnections`): vmcontext evaluates the bundle anew for every
+ * run, so sockets left open would pile up in the Medplum server's process.
+ */
+let agents = newAgents();
+
+function newAgents(): { http: HttpAgent; https: HttpsAgent } {
+  return {
+    http: new HttpAgent({ keepAlive: true, maxSockets: 8 }),
+    https: new HttpsAgent({ keepAlive: true, maxSockets: 8 }),
+  };
+}
+
+/** Closes every connection the transport holds; later requests open new ones. */
+export function closeConnections(): void {
+  agents.http.destroy();
+  agents.https.destroy();
+  agents = newAgents();
+}
 
 export function createNodePlatform(): Platform {
   return {

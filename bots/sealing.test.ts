@@ -75,6 +75,14 @@ describe('sealing', () => {
     expect(await codeOf(unseal(rsaLike, key, subtle))).toMatch(/^sealing-required:/);
   });
 
+  test('a critical header extension the bot does not know is refused (RFC 7516 crit), even if it decrypts', async () => {
+    const key = await importSealingKey(await generateSealingSecret(), subtle);
+    const critical = await new CompactEncrypt(new TextEncoder().encode('{"shl":"x"}'))
+      .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', crit: ['exp'], exp: 1 })
+      .encrypt(await importJWK({ ...key.publicJwk }, 'ECDH-ES'), { crit: { exp: true } });
+    expect(await codeOf(unseal(critical, key, subtle))).toMatch(/^sealing-required:/);
+  });
+
   test('a missing or unusable secret is not-configured and never echoed', async () => {
     const publicOnly = JSON.stringify({ ...JSON.parse(await generateSealingSecret()), d: undefined });
     const p384 = JSON.stringify({ ...JSON.parse(await generateSealingSecret()), crv: 'P-384' });

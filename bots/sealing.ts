@@ -86,6 +86,7 @@ async function deriveStorageKey(subtle: SubtleCrypto, d: string): Promise<Crypto
 }
 
 interface SealHeader {
+  crit?: unknown;
   alg?: unknown;
   enc?: unknown;
   zip?: unknown;
@@ -110,6 +111,8 @@ export async function unseal(sealed: unknown, key: SealingKey, subtle: SubtleCry
     header?.alg !== 'ECDH-ES' ||
     header.enc !== 'A256GCM' ||
     header.zip !== undefined ||
+    // No extension is understood here, so any critical one makes the input unusable (RFC 7516 §4.1.13).
+    header.crit !== undefined ||
     (header.kid !== undefined && header.kid !== key.publicJwk.kid) ||
     epk?.kty !== 'EC' ||
     epk.crv !== 'P-256' ||

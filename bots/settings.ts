@@ -44,7 +44,10 @@ export const LIMIT_SECRETS: Readonly<Record<string, keyof Limits>> = {
   SHL_RESOLVE_TIMEOUT_MS: 'resolveTimeoutMs',
   SHL_MAX_RESPONSE_BYTES: 'maxResponseBytes',
   SHL_MAX_FILE_BYTES: 'maxFileBytes',
+  SHL_MAX_TOTAL_BYTES: 'maxTotalBytes',
+  SHL_MAX_RESOURCES: 'maxResources',
   SHL_MAX_FILES: 'maxFiles',
+  SHL_API_MAX_PAGES: 'apiMaxPages',
 };
 
 export function readSettings(secrets: Record<string, ProjectSetting> | undefined): BotSettings {

@@ -22,6 +22,7 @@
 import type { BotEvent, MedplumClient } from '@medplum/core';
 import type { Operation } from './bot-run';
 import { startRun } from './bot-run';
+import { closeConnections } from './node-platform';
 import type { BotOutput, ErrorBody } from './contract';
 import { convertCcdaOperation } from './operations/convert-ccda';
 import { importOperation } from './operations/import';
@@ -56,6 +57,8 @@ export async function handler(medplum: MedplumClient, event: BotEvent): Promise<
     // eslint-disable-next-line no-console -- what Medplum keeps of a failed run (see above)
     console.log(`import bot: ${operationName(event.input)} failed: ${error.code}`);
     return { error };
+  } finally {
+    closeConnections();
   }
 }
 

@@ -164,6 +164,13 @@ export class ShlSender {
     return sender;
   }
 
+  /** How many client connections are open to this sender now (keep-alive ones included). */
+  openConnections(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.getConnections((err, count) => (err ? reject(err) : resolve(count)));
+    });
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => {

@@ -29,10 +29,15 @@ import {
 
 const sender = useSender();
 
-/** The rate limiter's 429, with how long it asks to wait. */
+/** The rate limiter's 429 as Medplum's server writes it, with how long it asks to wait. */
 function rateLimited(msBeforeNext: number): OperationOutcome {
   const outcome = structuredClone(tooManyRequests);
-  (outcome.issue[0] as { diagnostics?: string }).diagnostics = JSON.stringify({ msBeforeNext });
+  (outcome.issue[0] as { diagnostics?: string }).diagnostics = JSON.stringify({
+    _remainingPoints: 0,
+    _msBeforeNext: msBeforeNext,
+    _consumedPoints: 50_100,
+    limit: 50_000,
+  });
   return outcome;
 }
 

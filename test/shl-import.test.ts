@@ -388,6 +388,22 @@ describe('resolve', () => {
   });
 });
 
+describe('connections', () => {
+  test('a run leaves no connection open to the sender (vmcontext evaluates the bot anew each run)', async () => {
+    const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host });
+    const link = await sender.createLink({
+      files: [
+        { content: bundle(observation('o1')), contentType: FHIR, delivery: 'location' },
+        { content: bundle(observation('o2')), contentType: FHIR, delivery: 'location' },
+      ],
+    });
+    ok(await bot.resolve(link.shl));
+    await vi.waitFor(async () => {
+      expect(await sender.openConnections()).toBe(0);
+    });
+  });
+});
+
 describe('limits and network rules', () => {
   test('a response over SHL_MAX_RESPONSE_BYTES is too-large', async () => {
     const small = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host, SHL_MAX_RESPONSE_BYTES: '2000' });

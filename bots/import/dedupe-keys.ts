@@ -8,44 +8,26 @@
  */
 import type { CodeableConcept, Resource } from '@medplum/fhirtypes';
 import { contentHash } from '../fhir/content-hash';
+import { PATIENT_DATA_TYPES } from './patient-data-types';
+
+/**
+ * Imported types that are not one patient's own data: looked up only by registry identifiers.
+ * Every other importable type belongs to one patient, named by its `patient` search parameter.
+ */
+const SHARED_TYPES: ReadonlySet<string> = new Set([
+  'Binary',
+  'Endpoint',
+  'Location',
+  'Medication',
+  'Organization',
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+]);
 
 /** Types that belong to one patient, with the search parameter naming that patient. */
 export const PATIENT_PARAM: Readonly<Record<string, string>> = Object.fromEntries(
-  [
-    'AllergyIntolerance',
-    'CarePlan',
-    'CareTeam',
-    'ClinicalImpression',
-    'Composition',
-    'Condition',
-    'Consent',
-    'Coverage',
-    'Device',
-    'DeviceUseStatement',
-    'DiagnosticReport',
-    'DocumentReference',
-    'Encounter',
-    'ExplanationOfBenefit',
-    'FamilyMemberHistory',
-    'Goal',
-    'ImagingStudy',
-    'Immunization',
-    'ImmunizationRecommendation',
-    'List',
-    'Media',
-    'MedicationAdministration',
-    'MedicationDispense',
-    'MedicationRequest',
-    'MedicationStatement',
-    'NutritionOrder',
-    'Observation',
-    'Procedure',
-    'QuestionnaireResponse',
-    'RelatedPerson',
-    'RiskAssessment',
-    'ServiceRequest',
-    'Specimen',
-  ].map((type) => [type, 'patient'])
+  [...PATIENT_DATA_TYPES].filter((type) => !SHARED_TYPES.has(type)).map((type) => [type, 'patient'])
 );
 
 /**

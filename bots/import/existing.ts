@@ -166,6 +166,60 @@ export async function findChartHolding(
   return count * 2 >= own.length ? best : undefined;
 }
 
+/**
+ * Shared resources of a link that are already on file, found by registry identifier (an NPI, a
+ * CLIA number): `Type/id` in the link -> what the server holds and how it was recognized, for
+ * staff to see in the review before importing. Nothing else is ever matched for shared data.
+ */
+export async function findSharedOnFile(
+  medplum: MedplumClient,
+  resources: readonly Resource[],
+  budget: RateLimitBudget
+): Promise<{ resource: string; existing: string; identifier: string }[]> {
+  const shared = resources.filter((r) => PATIENT_PARAM[r.resourceType] === undefined && r.resourceType !== 'Patient');
+  const searches: Search[] = [];
+  const byType = new Map<string, string[]>();
+  for (const resource of shared) {
+    const tokens = identifierTokens(resource, true);
+    if (tokens.length > 0) {
+      byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), ...tokens]);
+    }
+  }
+  for (const [type, tokens] of byType) {
+    add(searches, type, true, '', 'identifier', tokens);
+  }
+  if (searches.length === 0) {
+    return [];
+  }
+  const onFile = new Map<string, Resource>();
+  for (const bundle of await runSearches(
+    medplum,
+    searches.map((s) => s.url),
+    budget
+  )) {
+    for (const entry of bundle.entry ?? []) {
+      for (const token of entry.resource ? identifierTokens(entry.resource, true) : []) {
+        onFile.set(`${entry.resource?.resourceType ?? ''} ${token}`, entry.resource as Resource);
+      }
+    }
+  }
+  return shared.flatMap((resource) => {
+    for (const token of identifierTokens(resource, true)) {
+      const existing = onFile.get(`${resource.resourceType} ${token}`);
+      if (existing) {
+        return [
+          {
+            resource: `${resource.resourceType}/${resource.id ?? ''}`,
+            existing: `${existing.resourceType}/${existing.id ?? ''}`,
+            identifier: token,
+          },
+        ];
+      }
+    }
+    return [];
+  });
+}
+
 interface Search {
   url: string;
   /** A search for shared resources (anywhere), not within the patient's compartment. */

@@ -221,6 +221,10 @@ class ReferenceWalk {
     const needs = new Set<string>();
     let namesPatient = false;
     visitObjects(resource, (object) => {
+      if (object.reference === '') {
+        // An empty reference names nothing, and a server refuses it.
+        delete object.reference;
+      }
       const reference = literalReference(object);
       if (reference !== undefined) {
         const target = this.targetOf(reference);
@@ -265,7 +269,7 @@ class ReferenceWalk {
 
   /** An attachment: inline data becomes a Binary (its urn returned); a URL into the server is dropped. */
   private attachment(object: Record<string, unknown>, contentType: string): string | undefined {
-    if (typeof object.url === 'string' && pointsIntoServer(object.url, this.input.serverOrigin)) {
+    if (typeof object.url === 'string' && !isOutsideWebAddress(object.url, this.input.serverOrigin)) {
       delete object.url;
       this.droppedUrls++;
     }
@@ -314,21 +318,23 @@ class ReferenceWalk {
     }
     if (this.droppedUrls > 0) {
       this.warnings.push(
-        `${this.droppedUrls} attachment link${this.droppedUrls === 1 ? '' : 's'} pointed into this server rather than at the shared data, and ${this.droppedUrls === 1 ? 'was' : 'were'} removed.`
+        `${this.droppedUrls} attachment link${this.droppedUrls === 1 ? '' : 's'} pointed into this server, or ${this.droppedUrls === 1 ? 'was' : 'were'} no web address, and ${this.droppedUrls === 1 ? 'was' : 'were'} removed.`
       );
     }
   }
 }
 
-/** A relative URL (a server path such as `Binary/123`) or one on the Medplum server itself. */
-function pointsIntoServer(url: string, serverOrigin: string | undefined): boolean {
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
-    return true;
-  }
+/**
+ * Whether an attachment URL may stay: an http(s) address elsewhere. A relative URL (a server path
+ * such as `Binary/123`) or one on the Medplum server would point into the server, and other
+ * schemes (`javascript:`, `data:`, `file:`, a `urn:`) are no address a chart should open.
+ */
+function isOutsideWebAddress(url: string, serverOrigin: string | undefined): boolean {
   try {
-    return serverOrigin !== undefined && new URL(url).origin === serverOrigin;
+    const parsed = new URL(url);
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.origin !== serverOrigin;
   } catch {
-    return true;
+    return false;
   }
 }
 

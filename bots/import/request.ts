@@ -6,6 +6,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ImportSource, PatientChoice } from '../contract';
+import { checkDepth } from '../fhir/json-walk';
 import { isResource } from '../fhir/resource';
 import { ShlError } from '../shl/errors';
 
@@ -99,6 +100,7 @@ function readResources(value: unknown): Resource[] {
       throw invalid('Every item of "resources" must be a FHIR resource with a resourceType.');
     }
   }
+  checkDepth(value);
   return value as Resource[];
 }
 

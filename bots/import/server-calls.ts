@@ -127,7 +127,9 @@ export function describeEntry(entry: BundleEntry | undefined): string {
 
 /** How long the server asks to wait: from the 429's details, else its RateLimit header, else a minute. */
 function retryDelayMs(medplum: MedplumClient, outcome: OperationOutcome | undefined): number {
-  const msBeforeNext = parseJsonObject(outcome?.issue[0]?.diagnostics)?.msBeforeNext;
+  // The server writes the limiter's state, whose fields are `_msBeforeNext` and the like.
+  const state = parseJsonObject(outcome?.issue[0]?.diagnostics);
+  const msBeforeNext = state?.msBeforeNext ?? state?._msBeforeNext;
   if (typeof msBeforeNext === 'number' && msBeforeNext >= 0) {
     return Math.min(MAX_SINGLE_WAIT_MS, msBeforeNext + 250);
   }

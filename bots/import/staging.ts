@@ -5,9 +5,10 @@
  * `SHL_IMPORT_KEY`, bound to the user who resolved the link (another user's import cannot use
  * it), valid for 24 hours, and deleted once imported.
  *
- * Storage is a Binary written through the Binary endpoint, which takes bodies of any size (the
- * JSON endpoints stop at the server's 1 MB limit). A server keeps the data in its storage and
- * serves it raw; Medplum's in-memory router keeps it inline. Both are read here.
+ * Storage is Binaries: the sealed bytes in pieces of at most 600 KB (a Medplum server refuses a
+ * Binary whose inline data passes 1 MB), written through the Binary endpoint, which takes any
+ * body size; the handle lists them in order. A server keeps the data in its storage and serves
+ * it raw; Medplum's in-memory router keeps it inline. Both are read here.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
@@ -22,6 +23,10 @@ export const STAGED_LIFETIME_MS = 24 * 60 * 60 * 1000;
 /** The tag of staged Binaries, so an administrator can find what was never imported. */
 export const STAGED_TAG = { system: 'https://smarthealthit.org/shl-import/staged', code: 'resolve-result' };
 const FORMAT = 'shl-import-staged-v1';
+/** The largest piece of sealed bytes in one Binary (its base64 stays under the server's 1 MB). */
+const PIECE_BYTES = 600 * 1024;
+/** Most pieces one handle names (60 MB of sealed data, more than a link's budget). */
+const MAX_PIECES = 100;
 
 export interface StagedResult {
   source: ImportSource;
@@ -43,7 +48,7 @@ interface Envelope extends StagedResult {
   requester: string;
 }
 
-/** Keeps a resolve result for `import`; returns its handle (`Binary/<id>`). */
+/** Keeps a resolve result for `import`; returns its handle (`Binary/<id>`, comma-separated pieces). */
 export async function stageResult(deps: StagingDeps, result: StagedResult): Promise<string> {
   const envelope: Envelope = {
     format: FORMAT,
@@ -52,26 +57,28 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
     ...result,
   };
   const body = await sealBox(deps, 'staged-result', envelope);
-  const binary = await deps.medplum.post<Binary>(
-    deps.medplum.fhirUrl('Binary'),
-    {
-      resourceType: 'Binary',
-      contentType: 'application/octet-stream',
-      meta: { tag: [STAGED_TAG] },
-      data: encodeBase64(body),
-    } satisfies Binary,
-    'application/fhir+json'
-  );
-  return `Binary/${binary.id ?? ''}`;
+  const ids: string[] = [];
+  for (let start = 0; start < body.length; start += PIECE_BYTES) {
+    const binary = await deps.medplum.post<Binary>(
+      deps.medplum.fhirUrl('Binary'),
+      {
+        resourceType: 'Binary',
+        contentType: 'application/octet-stream',
+        meta: { tag: [STAGED_TAG] },
+        data: encodeBase64(body.subarray(start, start + PIECE_BYTES)),
+      } satisfies Binary,
+      'application/fhir+json'
+    );
+    ids.push(`Binary/${binary.id ?? ''}`);
+  }
+  return ids.join(',');
 }
 
 /** Reads a staged result. Throws `invalid-input` when it is unknown, expired or another user's. */
 export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<StagedResult> {
-  const id = typeof handle === 'string' ? /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(handle)?.[1] : undefined;
-  if (!id) {
-    throw expired('"staged" must be the handle that resolve returned.');
-  }
-  const envelope = await openBox(deps, 'staged-result', await readBinary(deps.medplum, id));
+  const ids = piecesOf(handle);
+  const pieces = await Promise.all(ids.map((id) => readBinary(deps.medplum, id)));
+  const envelope = await openBox(deps, 'staged-result', concat(pieces));
   if (envelope?.format !== FORMAT || !Array.isArray(envelope.resources)) {
     throw expired('The link data kept for this import cannot be read (the bot key may have changed).');
   }
@@ -87,7 +94,27 @@ export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<St
 
 /** Deletes a staged result (after its import); a failure only leaves it to expire. */
 export async function dropStaged(medplum: MedplumClient, handle: string): Promise<void> {
-  await medplum.deleteResource('Binary', handle.slice('Binary/'.length)).catch(() => undefined);
+  await Promise.all(piecesOf(handle).map((id) => medplum.deleteResource('Binary', id).catch(() => undefined)));
+}
+
+/** The Binary ids a handle names, in order. */
+function piecesOf(handle: unknown): string[] {
+  const parts = typeof handle === 'string' ? handle.split(',') : [];
+  const ids = parts.map((part) => /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(part)?.[1]);
+  if (ids.length === 0 || ids.length > MAX_PIECES || ids.some((id) => id === undefined)) {
+    throw expired('"staged" must be the handle that resolve returned.');
+  }
+  return ids as string[];
+}
+
+function concat(pieces: Uint8Array<ArrayBuffer>[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }
 
 /** A Binary's bytes: inline (the in-memory router) or from the server's storage. */

@@ -3,16 +3,20 @@
  * `resolve` keeps its result for `import` (`import/staging.ts`) so the pages send back only the
  * handle; `check-in` imports unattended or queues a review Task, and answers no health data.
  */
-import type { Operation } from '../bot-run';
+import type { BotRun, Operation } from '../bot-run';
+import type { ResolveOutput } from '../contract';
+import { findSharedOnFile } from '../import/existing';
+import { RateLimitBudget } from '../import/server-calls';
 import { checkIn } from '../import/check-in';
 import { stageResult } from '../import/staging';
 import { openSealedLink } from './open-link';
 
 export const resolveOperation: Operation = async (run, input) => {
-  const resolved = await openSealedLink(run, input);
-  if (resolved.resources.length === 0) {
-    return resolved;
+  const opened = await openSealedLink(run, input);
+  if (opened.resources.length === 0) {
+    return opened;
   }
+  const resolved = await withSharedOnFile(run, opened);
   try {
     const staged = await stageResult(await run.staging(), {
       source: resolved.source,
@@ -22,7 +26,13 @@ export const resolveOperation: Operation = async (run, input) => {
     return { ...resolved, staged };
   } catch {
     // Where the user may not create Binaries, the pages send the reviewed resources instead.
-    return resolved;
+    return {
+      ...resolved,
+      warnings: [
+        ...resolved.warnings,
+        'The shared data could not be kept on the server for the import (creating a Binary was refused): the import page will send it back, which the server refuses for very large links.',
+      ],
+    };
   }
 };
 
@@ -35,3 +45,13 @@ export const checkInOperation: Operation = async (run, input) =>
     run.settings.kioskUnattended,
     run.importSettings
   );
+
+/** Marks the link's shared resources already on this server (a failed lookup only leaves them unmarked). */
+async function withSharedOnFile(run: BotRun, resolved: ResolveOutput): Promise<ResolveOutput> {
+  try {
+    const onFile = await findSharedOnFile(run.medplum, resolved.resources, new RateLimitBudget(run.importSettings));
+    return onFile.length > 0 ? { ...resolved, onFile } : resolved;
+  } catch {
+    return resolved;
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * Which IP addresses an SHL receiver must never contact on a link's say-so: loopback, private,
  * shared, link-local (including the 169.254.169.254 cloud metadata address), multicast,
- * documentation, benchmarking and unspecified ranges, in IPv4 and IPv6 (IPv4-mapped and NAT64
- * forms judged by the IPv4 inside). Unparseable input counts as blocked.
+ * documentation, benchmarking and unspecified ranges, in IPv4 and IPv6 (IPv4-mapped and
+ * well-known NAT64 forms judged by the IPv4 inside; 6to4, Teredo, local-use NAT64 and
+ * IPv4-translated forms refused outright). Unparseable input counts as blocked.
  */
 
 type Range = [base: number, prefix: number];
@@ -26,12 +27,17 @@ const BLOCKED_V4: Range[] = [
 
 /** IPv6 prefixes as [first 16-bit groups, prefix length]. */
 const BLOCKED_V6: [number[], number][] = [
-  [[0xfc00], 7],
-  [[0xfe80], 10],
-  [[0xfec0], 10],
-  [[0xff00], 8],
-  [[0x2001, 0x0db8], 32],
-  [[0x0100, 0, 0, 0], 64],
+  [[0xfc00], 7], // unique local
+  [[0xfe80], 10], // link-local
+  [[0xfec0], 10], // site-local
+  [[0xff00], 8], // multicast
+  [[0x2001, 0x0db8], 32], // documentation
+  [[0x0100, 0, 0, 0], 64], // discard
+  // Forms that carry an IPv4 address a network may route to itself: refused whatever it is.
+  [[0x2002], 16], // 6to4
+  [[0x2001, 0x0000], 32], // Teredo
+  [[0x0064, 0xff9b, 0x0001], 48], // NAT64 local use
+  [[0, 0, 0, 0, 0xffff, 0], 96], // IPv4-translated
 ];
 
 function ip4(a: number, b: number, c: number, d: number): number {

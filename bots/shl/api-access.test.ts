@@ -7,6 +7,7 @@ import { fetchApiData, readApiAccess } from './api-access';
 import type { FetchContext } from './http';
 import { parseAllowHosts } from './http';
 import { DEFAULT_LIMITS } from './platform';
+import { ResolveBudget } from './budget';
 
 const TOKEN = 'api-token-s3cr3t-value';
 const seen: { path: string; authorization?: string }[] = [];
@@ -70,6 +71,7 @@ function ctx(): FetchContext {
     limits: DEFAULT_LIMITS,
     allowHosts: parseAllowHosts(`${new URL(origin).host},${new URL(other).host}`),
     deadline: Date.now() + 10_000,
+    budget: new ResolveBudget(DEFAULT_LIMITS, Date.now, Date.now() + 10_000),
   };
 }
 

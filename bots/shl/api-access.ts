@@ -28,8 +28,6 @@ export interface ApiResults {
 }
 
 /** At most this many pages per query, and this many resources in all. */
-const MAX_PAGES = 10;
-const MAX_RESOURCES = 5000;
 const US_CORE_SEARCHES = [
   'AllergyIntolerance',
   'Condition',
@@ -60,7 +58,8 @@ export function readApiAccess(content: unknown): ApiAccess | undefined {
  */
 export async function fetchApiData(ctx: FetchContext, access: ApiAccess): Promise<ApiResults> {
   const results: ApiResults = { contents: [], warnings: [] };
-  const budget = { resources: 0 };
+  // Pages are counted per query; resources against what the link may still hold.
+  const budget = { resources: 0, max: ctx.budget.resourcesLeft() };
   if (access.queries.length > 0) {
     await runQueries(ctx, access, access.queries, results, budget);
   } else if (access.patient) {
@@ -85,7 +84,7 @@ async function runQueries(
   access: ApiAccess,
   queries: string[],
   results: ApiResults,
-  budget: { resources: number }
+  budget: { resources: number; max: number }
 ): Promise<void> {
   for (const query of queries) {
     let next: URL | undefined = resolveQuery(access.aud, query);
@@ -93,7 +92,7 @@ async function runQueries(
       results.warnings.push(`A suggested query of the sender's FHIR API was not a query on it; it was skipped.`);
       continue;
     }
-    for (let page = 0; next && page < MAX_PAGES && budget.resources < MAX_RESOURCES; page++) {
+    for (let page = 0; next && page < ctx.limits.apiMaxPages && budget.resources < budget.max; page++) {
       const body = await get(ctx, access, next, results.warnings);
       if (body === undefined) {
         break;
@@ -102,9 +101,9 @@ async function runQueries(
       budget.resources += (body as Bundle).entry?.length ?? 1;
       next = nextPage(access.aud, body);
     }
-    if (budget.resources >= MAX_RESOURCES) {
+    if (budget.resources >= budget.max) {
       results.warnings.push(
-        `The sender's FHIR API offered more than ${String(MAX_RESOURCES)} resources; only the first were read.`
+        `The sender's FHIR API offered more than the ${String(budget.max)} resources left for this link; only the first were read.`
       );
       return;
     }

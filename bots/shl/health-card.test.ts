@@ -10,6 +10,7 @@ import { clearIssuerKeyCache, parseTrustedIssuers, readHealthCardFile } from './
 import type { FetchContext } from './http';
 import { DEFAULT_LIMITS } from './platform';
 import type { Transport } from './platform';
+import { ResolveBudget } from './budget';
 
 const DEMO_ISS = 'https://raw.githubusercontent.com/seanno/shc-demo-data/main';
 const SPEC_ISS = 'https://spec.smarthealth.cards/examples/issuer';
@@ -49,6 +50,7 @@ beforeAll(async () => {
     limits: DEFAULT_LIMITS,
     allowHosts: new Set([sender.host]),
     deadline: Date.now() + 60_000,
+    budget: new ResolveBudget(DEFAULT_LIMITS, Date.now, Date.now() + 60_000),
   };
 });
 
@@ -234,6 +236,29 @@ describe('our own issuer', () => {
     const result = await readOne(await sign(card({ exp: 1700000000 })));
     expect(result?.report).toMatchObject({ verified: true, status: 'expired' });
     expect(result?.bundle).toBeDefined();
+  });
+
+  test('a revocation list out of reach: the card is not called verified, its content stays flagged', async () => {
+    // The same keys under another issuer path that serves no list.
+    const other = `${sender.origin}/issuer-without-list`;
+    sender.serve(
+      '/issuer-without-list/.well-known/jwks.json',
+      await (await fetch(`${iss}/.well-known/jwks.json`)).text()
+    );
+    const result = await readOne(await sign(card({ iss: other }, { rid: 'fine' })));
+    expect(result?.report).toMatchObject({ status: 'unverifiable', verified: false, trusted: false });
+    expect(result?.report.message).toMatch(/revoked cards could not be had/);
+    expect(result?.bundle).toBeDefined();
+  });
+
+  test("an issuer's key set is taken only where the spec puts it: a redirect is not followed", async () => {
+    const moved = `${sender.origin}/issuer-moved`;
+    sender.redirect('/issuer-moved/.well-known/jwks.json', `${iss}/.well-known/jwks.json`);
+    const before = requestsTo('/issuer/.well-known/jwks.json');
+    const result = await readOne(await sign(card({ iss: moved })));
+    expect(result?.report).toMatchObject({ status: 'unverifiable', verified: false });
+    expect(requestsTo('/issuer-moved/.well-known/jwks.json')).toBe(1);
+    expect(requestsTo('/issuer/.well-known/jwks.json')).toBe(before);
   });
 
   test('revocation by rid, and by rid with a timestamp only for cards issued before it', async () => {

@@ -4,13 +4,16 @@
  * under the network rules and cached, `exp`, the issuer's revocation list when the key has
  * `crlVersion`, `nbf` not in the future) and classed as the IG suggests:
  *
- * | status         | meaning                                        | bundle returned |
- * | -------------- | ---------------------------------------------- | --------------- |
- * | `verified`     | signature valid (trusted when on our list)     | yes             |
- * | `expired`      | signature valid, card past its `exp`           | yes, flagged    |
- * | `unverifiable` | issuer keys unreachable or the key not found   | yes, flagged    |
- * | `invalid`      | bad signature, malformed, wrong algorithm      | no              |
- * | `revoked`      | on the issuer's revocation list                | no              |
+ * | status         | meaning                                                  | bundle returned |
+ * | -------------- | -------------------------------------------------------- | --------------- |
+ * | `verified`     | signature valid (trusted when on our list)               | yes             |
+ * | `expired`      | signature valid, card past its `exp`                     | yes, flagged    |
+ * | `unverifiable` | issuer keys or revocation list unreachable, key unknown  | yes, flagged    |
+ * | `invalid`      | bad signature, malformed, wrong algorithm                | no              |
+ * | `revoked`      | on the issuer's revocation list                          | no              |
+ *
+ * The issuer's key set and revocation list are fetched from where the spec puts them, no
+ * redirect followed.
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { decodeBase64url, decodeJsonSegment, decodeUtf8, encodeUtf8 } from './base64url';
@@ -161,6 +164,7 @@ type Verdict =
   | 'signature-invalid'
   | 'issued-in-future'
   | 'revoked'
+  | 'revocation-unknown'
   | 'expired'
   | 'verified';
 
@@ -204,6 +208,11 @@ const VERDICTS: Record<Verdict, { status: HealthCardStatus; text: (card: CardFac
     text: ({ issuer }) => `A card from ${issuer} claims to be issued in the future; it was left out.`,
   },
   revoked: { status: 'revoked', text: ({ issuer }) => `${issuer} has revoked this card; it was left out.` },
+  'revocation-unknown': {
+    status: 'unverifiable',
+    text: ({ issuer }) =>
+      `The signature is valid, but ${issuer}'s list of revoked cards could not be had: the card may have been revoked. Treat its content as unverified.`,
+  },
   expired: {
     status: 'expired',
     text: ({ exp }) =>
@@ -317,8 +326,11 @@ async function verifyCard(
   if (typeof payload.nbf === 'number' && payload.nbf * 1000 > ctx.platform.now() + CLOCK_SKEW_MS) {
     return 'issued-in-future';
   }
-  if (jwk.crlVersion !== undefined && (await isRevoked(ctx, directory, issuer, kid, payload.vc.rid, payload.nbf))) {
-    return 'revoked';
+  if (jwk.crlVersion !== undefined) {
+    const revocation = await revocationOf(ctx, directory, issuer, kid, payload.vc.rid, payload.nbf);
+    if (revocation !== 'not-revoked') {
+      return revocation === 'revoked' ? 'revoked' : 'revocation-unknown';
+    }
   }
   return exp !== undefined && exp * 1000 < ctx.platform.now() ? 'expired' : 'verified';
 }
@@ -354,7 +366,9 @@ async function readPayload(ctx: FetchContext, payloadB64: string, zip: unknown):
     return undefined;
   }
   try {
-    const json = decodeUtf8(zip === 'DEF' ? await ctx.platform.inflateRaw(bytes, ctx.limits.maxFileBytes) : bytes);
+    const json = decodeUtf8(zip === 'DEF' ? await ctx.platform.inflateRaw(bytes, ctx.budget.bytesLeft()) : bytes);
+    // Every card's payload counts against the link's total: a file of many cards cannot multiply it.
+    ctx.budget.spendBytes(json?.length ?? 0);
     return parseJsonObject(json);
   } catch (err) {
     if (isShlError(err) && err.code === 'too-large') {
@@ -392,25 +406,29 @@ function issuerKeys(ctx: FetchContext, directory: IssuerDirectory, issuer: strin
   return keys;
 }
 
-async function isRevoked(
+/**
+ * Whether the issuer revoked the card: `unknown` when its revocation list cannot be had (then the
+ * card is not called verified: a revoked card must not pass because its list is out of reach).
+ */
+async function revocationOf(
   ctx: FetchContext,
   directory: IssuerDirectory,
   issuer: string,
   kid: string,
   rid: unknown,
   nbf: unknown
-): Promise<boolean> {
+): Promise<'revoked' | 'not-revoked' | 'unknown'> {
   if (typeof rid !== 'string') {
-    return false;
+    return 'not-revoked';
   }
   const listed = directory.issuers.get(issuer)?.crls?.find((crl) => crl.kid === kid);
   const crl = (listed ?? (await fetchJson(ctx, `${issuer}/.well-known/crl/${encodeURIComponent(kid)}.json`))) as
     Crl | undefined;
   if (!Array.isArray(crl?.rids)) {
-    return false;
+    return 'unknown';
   }
   const notBefore = typeof nbf === 'number' ? nbf : Number.NaN;
-  return crl.rids.some((entry) => {
+  const revoked = crl.rids.some((entry) => {
     if (typeof entry !== 'string') {
       return false;
     }
@@ -418,13 +436,19 @@ async function isRevoked(
     // `rid.<timestamp>` revokes only cards issued before that time.
     return listedRid === rid && (timestamp === undefined || notBefore < Number(timestamp));
   });
+  return revoked ? 'revoked' : 'not-revoked';
 }
 
+/**
+ * An issuer's JSON (key set, revocation list), from exactly where the spec puts it: no redirect
+ * is followed, so an issuer cannot point the bot at another host's keys.
+ */
 async function fetchJson(ctx: FetchContext, url: string): Promise<unknown> {
   try {
     const response = await fetchChecked(ctx, url, {
       headers: { accept: 'application/json' },
       maxBytes: 1024 * 1024,
+      maxRedirects: 0,
     });
     return response.status === 200 ? parseJson(decodeUtf8(response.body)) : undefined;
   } catch {

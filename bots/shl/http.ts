@@ -6,6 +6,7 @@
  * The transport checks the addresses a host name resolves to.
  */
 import { isBlockedAddress, isIpLiteral } from './address';
+import type { ResolveBudget } from './budget';
 import { ShlError } from './errors';
 import type { HttpResponse, Limits, Platform } from './platform';
 
@@ -17,6 +18,8 @@ export interface FetchContext {
   allowHosts: ReadonlySet<string>;
   /** Epoch milliseconds after which no request may run. */
   deadline: number;
+  /** What the whole resolve may still consume. */
+  budget: ResolveBudget;
 }
 
 export interface FetchInit {
@@ -25,6 +28,8 @@ export interface FetchInit {
   body?: string;
   /** Defaults to `limits.maxResponseBytes`. */
   maxBytes?: number;
+  /** Defaults to `limits.maxRedirects`; 0 refuses any redirect. */
+  maxRedirects?: number;
 }
 
 export interface FetchResult extends HttpResponse {
@@ -65,7 +70,8 @@ export function checkUrl(url: URL, allowHosts: ReadonlySet<string>): void {
   if (url.username || url.password) {
     throw new ShlError('fetch-failed', `Refused a URL with credentials in it (${url.host}).`);
   }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // `localhost.` is `localhost`: a name's trailing dot only says it is fully qualified.
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
   if (
     !allowed &&
     (host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && isBlockedAddress(host)))
@@ -107,8 +113,14 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
     if (!location) {
       throw new ShlError('fetch-failed', `${url.host} answered a redirect without a destination.`);
     }
-    if (hop >= ctx.limits.maxRedirects) {
-      throw new ShlError('fetch-failed', `${url.host} redirected more than ${ctx.limits.maxRedirects} times.`);
+    const maxRedirects = init.maxRedirects ?? ctx.limits.maxRedirects;
+    if (hop >= maxRedirects) {
+      throw new ShlError(
+        'fetch-failed',
+        maxRedirects === 0
+          ? `${url.host} answered with a redirect where none is accepted.`
+          : `${url.host} redirected more than ${maxRedirects} times.`
+      );
     }
     const next = parseUrl(location, url);
     if (next.origin !== url.origin) {

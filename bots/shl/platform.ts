@@ -12,8 +12,14 @@ export interface Limits {
   resolveTimeoutMs: number;
   /** Largest HTTP response body read. */
   maxResponseBytes: number;
-  /** Largest plaintext of one file after decrypting and inflating. */
+  /** Largest plaintext of one file (or health card) after decrypting and inflating. */
   maxFileBytes: number;
+  /** Largest plaintext of all files and cards of one link together. */
+  maxTotalBytes: number;
+  /** Most resources one link may hold, over every file, card and API page. */
+  maxResources: number;
+  /** Most pages read from a sender's FHIR API (`smart-api-access`). */
+  apiMaxPages: number;
   /** Most files taken from one manifest. */
   maxFiles: number;
   /** Most redirects followed for one request. */
@@ -28,7 +34,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   requestTimeoutMs: 10_000,
   resolveTimeoutMs: 30_000,
   maxResponseBytes: 20 * 1024 * 1024,
-  maxFileBytes: 50 * 1024 * 1024,
+  maxFileBytes: 40 * 1024 * 1024,
+  maxTotalBytes: 40 * 1024 * 1024,
+  maxResources: 20_000,
+  apiMaxPages: 10,
   maxFiles: 100,
   maxRedirects: 3,
   fetchConcurrency: 4,

@@ -22,6 +22,7 @@ import type { Limits, Platform } from './platform';
 import { DEFAULT_LIMITS } from './platform';
 import { chooseSubject } from '../fhir/subject';
 import { parseJson } from './json';
+import { ResolveBudget } from './budget';
 
 export interface ResolveOptions {
   platform: Platform;
@@ -85,11 +86,13 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
   }
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const started = platform.now();
+  const deadline = started + limits.resolveTimeoutMs;
   const ctx: FetchContext = {
     platform,
     limits,
     allowHosts: options.allowHosts ?? new Set(),
-    deadline: started + limits.resolveTimeoutMs,
+    deadline,
+    budget: new ResolveBudget(limits, platform.now, deadline),
   };
   const warnings = [...link.warnings];
   const { payload } = link;
@@ -102,7 +105,9 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
   ]);
 
   const contents = await fetchContents(ctx, link, key, options, warnings);
+  ctx.budget.checkTime();
   const { resources, healthCards } = assemble(contents, platform.randomId);
+  ctx.budget.checkTime();
   const { patient, others } = chooseSubject(resources);
   if (others.length > 0) {
     warnings.push(
@@ -292,8 +297,12 @@ async function readFile(
   file: ManifestFile,
   jwe: string
 ): Promise<FileContent> {
-  const { text, cty } = await decryptFile(ctx.platform, key, jwe, ctx.limits.maxFileBytes);
+  ctx.budget.checkTime();
+  const { text, cty } = await decryptFile(ctx.platform, key, jwe, ctx.budget.bytesLeft());
+  ctx.budget.spendBytes(text.length);
+  ctx.budget.checkText(text);
   const content = parseJson(text);
+  ctx.budget.checkTime();
   const contentType = resolveContentType([file.contentType, cty], content);
   if (content === undefined) {
     return failedFile(file, 'The file is not valid JSON.', contentType);
@@ -305,6 +314,7 @@ async function readFile(
         return failedFile(file, 'The file is not a FHIR resource.', contentType);
       }
       const resourceCount = countEntries(groups);
+      ctx.budget.spendResources(resourceCount);
       return { report: { contentType, status: 'ok', resourceCount }, groups, cards: [] };
     }
     case HEALTH_CARD: {
@@ -320,6 +330,7 @@ async function readFile(
         return { report: card.report, groupStart, groupCount: cardGroups.length };
       });
       const resourceCount = countEntries(groups);
+      ctx.budget.spendResources(resourceCount);
       const message = cards.map((c) => c.report.message).join(' ');
       return { report: { contentType, status: 'ok', message, resourceCount }, groups, cards: results };
     }
@@ -331,6 +342,7 @@ async function readFile(
       const { contents, warnings } = await fetchApiData(ctx, access);
       const groups = contents.flatMap((c) => collectGroups(c) ?? []);
       const resourceCount = countEntries(groups);
+      ctx.budget.spendResources(resourceCount);
       const reached = contents.length > 0;
       return {
         report: {

@@ -8,7 +8,7 @@
  * - cron: with it the server's own scheduler runs the bot (input: the Bot resource), which polls
  *   a followed link that is due; without it the deploy says what is missing and writes no schedule.
  */
-import type { Patient, Task } from '@medplum/fhirtypes';
+import type { Patient, Provenance, Resource, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ImportOutput, ResolveOutput } from '../../bots/contract';
 import { FOLLOW_TASK_CODE, nextPollOf } from '../../bots/import/tasks';
@@ -16,7 +16,7 @@ import { FEATURES } from '../../scripts/deploy/deploy';
 import type { SuiteContext } from './support/context';
 import { suiteContext } from './support/context';
 import { runDeploy } from './support/deploy';
-import { ipsLikeBundle, newPerson, patientOf } from './support/ips-like';
+import { IPS_LIKE_TYPES, ipsLikeBundle, newPerson, patientOf } from './support/ips-like';
 import { errorOf, runBot, runOk, waitFor } from './support/server';
 
 const FHIR = 'application/fhir+json';
@@ -53,8 +53,9 @@ async function patientWithLink(count: number): Promise<{ patient: string; resolv
 
 async function countFor(patient: string): Promise<number> {
   let total = 0;
-  for (const type of ['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Observation'] as const) {
-    total += (await ctx.admin.searchResources(type, { patient })).length;
+  for (const type of IPS_LIKE_TYPES.filter((t) => t !== 'Patient')) {
+    const found = await ctx.admin.search(type, { patient, _summary: 'count' }, { cache: 'no-cache' });
+    total += found.total ?? 0;
   }
   return total;
 }
@@ -111,6 +112,81 @@ describe.each(states('transaction-bundles'))('transaction-bundles $state', ({ on
       expect(await countFor(patient)).toBe(0);
     }
   );
+});
+
+describe.each(states('transaction-bundles'))('large imports, transaction-bundles $state', ({ on }) => {
+  restoreAfterwards('transaction-bundles');
+  beforeAll(async () => {
+    await ctx.setFeature('transaction-bundles', on);
+  });
+
+  /** A Patient and a staged link of `count` resources with 20 KB narratives each (4 MB for 200). */
+  async function stagedLink(count: number, last?: Resource): Promise<{ patient: string; resolved: ResolveOutput }> {
+    const person = newPerson();
+    const { id: _senderId, ...incoming } = patientOf(person);
+    const patient = await ctx.admin.createResource<Patient>(incoming);
+    const bundle = ipsLikeBundle(person, count, { narrativeBytes: 20_000 });
+    if (last) {
+      bundle.entry?.push({ fullUrl: `${last.resourceType}/${last.id ?? ''}`, resource: last });
+    }
+    const link = await ctx.sender.createLink({
+      files: [{ content: JSON.stringify(bundle), contentType: FHIR, zip: true, delivery: 'location' }],
+    });
+    const resolved = await runOk<ResolveOutput>(ctx.admin, ctx.botId, {
+      operation: 'resolve',
+      sealed: await ctx.seal(link),
+    });
+    expect(resolved.staged).toMatch(/^Binary\//);
+    return { patient: `Patient/${patient.id}`, resolved };
+  }
+
+  const everything = (resolved: ResolveOutput): string[] =>
+    resolved.resources.filter((r) => r.resourceType !== 'Patient').map((r) => `${r.resourceType}/${r.id ?? ''}`);
+
+  test('200 resources, 4 MB: the pages send only the handle and the selection; all filed, one Provenance', async () => {
+    const { patient, resolved } = await stagedLink(200);
+    const input = {
+      operation: 'import',
+      staged: resolved.staged,
+      select: everything(resolved),
+      patient: { reference: patient },
+    };
+    expect(JSON.stringify(input).length).toBeLessThan(20_000);
+    const output = await runOk<ImportOutput>(ctx.admin, ctx.botId, input);
+    expect(output.created).toHaveLength(199);
+    expect(await countFor(patient)).toBe(199);
+    const provenance = await ctx.admin.readReference<Provenance>({ reference: output.provenance ?? '' });
+    expect(provenance.target).toHaveLength(200);
+  });
+
+  test('a refused entry in the last request of a large import leaves nothing new behind', async () => {
+    // An AllergyIntolerance without clinicalStatus breaks FHIR's invariant ait-1: the server refuses it.
+    const refused = {
+      resourceType: 'AllergyIntolerance',
+      id: 'refused-last',
+      patient: { reference: 'Patient/ips-patient' },
+      code: { text: 'Peanuts' },
+      verificationStatus: {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'confirmed' },
+        ],
+      },
+    } as Resource;
+    const { patient, resolved } = await stagedLink(200, refused);
+    const output = await runBot<ImportOutput>(ctx.admin, ctx.botId, {
+      operation: 'import',
+      staged: resolved.staged,
+      select: everything(resolved),
+      patient: { reference: patient },
+    });
+    expect(errorOf(output)).toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringMatching(/nothing was imported/) as unknown,
+    });
+    expect(errorOf(output)).not.toHaveProperty('left');
+    expect(await countFor(patient)).toBe(0);
+    expect(await ctx.admin.searchResources('Provenance', { target: patient })).toHaveLength(0);
+  });
 });
 
 describe.each(states('cron'))('cron $state', ({ on }) => {

@@ -199,4 +199,4 @@ export const IPS_LIKE_TYPES = [
   'Observation',
   'Immunization',
   'Procedure',
-];
+] as const;

@@ -39,9 +39,12 @@ export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
   };
 }
 
-/** A client with no response cache (the suite reads what the bot just wrote). */
+/**
+ * A client with no response cache (the suite reads what the bot just wrote) that waits out the
+ * server's rate limit: the large imports spend a minute's worth of the user's quota.
+ */
 export function newClient(baseUrl: string): MedplumClient {
-  return new MedplumClient({ baseUrl, cacheTime: 0 });
+  return new MedplumClient({ baseUrl, cacheTime: 0, maxRetries: 3, maxRetryTime: 65_000 });
 }
 
 export async function clientLogin(baseUrl: string, clientId: string, clientSecret: string): Promise<MedplumClient> {

@@ -1,0 +1,129 @@
+/**
+ * No link can exhaust the server: budgets over the whole resolve (bytes over all files and
+ * cards, resources, time) and nesting no health record has. Each shape answers `too-large`
+ * instead of growing until the process runs out of memory; the peak memory of each is measured
+ * in `npm run bench`.
+ */
+import { CompactSign, generateKeyPair } from 'jose';
+import { deflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ResolveBudget } from '../bots/shl/budget';
+import { DEFAULT_LIMITS } from '../bots/shl/platform';
+import { isShlError } from '../bots/shl/errors';
+import { ShlSender } from '../local/shl-sender';
+import { createBotHarness, errorCode, ok } from './support/bot';
+
+const FHIR = 'application/fhir+json';
+let sender: ShlSender;
+
+beforeAll(async () => {
+  sender = await ShlSender.start();
+});
+
+afterAll(async () => {
+  await sender.close();
+});
+
+/** A Bundle of `count` tiny resources: a few hundred KB of zip that parses into very many objects. */
+function tiny(count: number): string {
+  const entry = '{"resource":{"resourceType":"Basic","code":{"text":"x"}}}';
+  return `{"resourceType":"Bundle","type":"collection","entry":[${Array.from({ length: count }, () => entry).join(',')}]}`;
+}
+
+async function resolveFiles(
+  files: Parameters<ShlSender['createLink']>[0]['files'],
+  secrets: Record<string, string> = {}
+): Promise<{ code: string | undefined; message: string }> {
+  const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host, ...secrets });
+  const link = await sender.createLink({ files });
+  const output = await bot.resolve(link.shl);
+  return { code: errorCode(output), message: 'error' in output ? output.error.message : '' };
+}
+
+describe('budgets over the whole resolve', () => {
+  test('a small zip file expanding to more resources than one link may hold: too-large before it is parsed', async () => {
+    const { code, message } = await resolveFiles([{ content: tiny(60_000), contentType: FHIR, zip: true }], {
+      SHL_MAX_RESOURCES: '10000',
+    });
+    expect(code).toBe('too-large');
+    expect(message).toMatch(/more than the 10,000 resources/);
+  });
+
+  test('files each under the per-file limit, together over the link total: the rest are not read, and staff are told', async () => {
+    const bot = await createBotHarness({
+      SHL_ALLOW_HOSTS: sender.host,
+      SHL_MAX_TOTAL_BYTES: String(800_000),
+      SHL_MAX_FILE_BYTES: String(400_000),
+    });
+    const file = { content: tiny(3_000), contentType: FHIR, zip: true };
+    const link = await sender.createLink({ files: Array.from({ length: 8 }, () => file) });
+    const resolved = ok(await bot.resolve(link.shl));
+    const failed = resolved.files.filter((f) => f.status === 'failed');
+    expect(failed.length).toBeGreaterThanOrEqual(4);
+    expect(failed[0]?.message).toMatch(/files come to more than/);
+    expect(resolved.warnings.join(' ')).toMatch(/files could not be read/);
+    expect(resolved.resources.length).toBeLessThanOrEqual(4 * 3_000);
+  });
+
+  test('resources over all files count together: past 20,000 the rest are not read', async () => {
+    const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host });
+    const file = { content: tiny(3_000), contentType: FHIR, zip: true };
+    const link = await sender.createLink({ files: Array.from({ length: 8 }, () => file) });
+    const resolved = ok(await bot.resolve(link.shl));
+    expect(resolved.resources).toHaveLength(18_000);
+    expect(resolved.files.filter((f) => f.status === 'failed').map((f) => f.message)).toEqual([
+      expect.stringMatching(/more than the 20,000 resources/),
+      expect.stringMatching(/more than the 20,000 resources/),
+    ]);
+  });
+
+  test("a health-card file whose cards each inflate under the file limit, together over the link's total: too-large", async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const payload = deflateRawSync(JSON.stringify({ iss: 'https://issuer.example', padding: 'x'.repeat(300_000) }));
+    const card = await new CompactSign(payload)
+      .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: 'k' })
+      .sign(privateKey);
+    const { code } = await resolveFiles(
+      [
+        {
+          content: JSON.stringify({ verifiableCredential: Array.from({ length: 20 }, () => card) }),
+          contentType: 'application/smart-health-card',
+        },
+      ],
+      { SHL_MAX_TOTAL_BYTES: String(2_000_000) }
+    );
+    expect(code).toBe('too-large');
+  });
+
+  test('a file nested 100,000 levels deep: too-large with a clear message, no stack overflow', async () => {
+    const depth = 100_000;
+    const content = `{"resourceType":"Basic","extension":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const { code, message } = await resolveFiles([{ content, contentType: FHIR, zip: true }]);
+    expect(code).toBe('too-large');
+    expect(message).toMatch(/nested more than 200 levels/);
+  });
+});
+
+describe('ResolveBudget', () => {
+  test('its deadline covers the work after the network: parsing, verification, normalization', () => {
+    let now = 1000;
+    const budget = new ResolveBudget(DEFAULT_LIMITS, () => now, 2000);
+    expect(() => budget.checkTime()).not.toThrow();
+    now = 2001;
+    let caught: unknown;
+    try {
+      budget.checkTime();
+    } catch (err) {
+      caught = err;
+    }
+    expect(isShlError(caught) && caught.code).toBe('too-large');
+  });
+
+  test('bytes left for the next file are the smaller of the per-file limit and what the link has left', () => {
+    const budget = new ResolveBudget({ ...DEFAULT_LIMITS, maxFileBytes: 100, maxTotalBytes: 250 }, Date.now, Infinity);
+    expect(budget.bytesLeft()).toBe(100);
+    budget.spendBytes(200);
+    expect(budget.bytesLeft()).toBe(50);
+    expect(() => budget.spendBytes(51)).toThrow(/files come to more than/);
+  });
+});
