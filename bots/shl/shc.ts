@@ -8,6 +8,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { chooseSubject } from '../fhir/subject';
 import { encodeUtf8, toHex } from './base64url';
+import { ResolveBudget } from './budget';
 import { collectGroups } from './bundle-entries';
 import { HEALTH_CARD } from './content-type';
 import { ShlError } from './errors';
@@ -117,11 +118,14 @@ export async function resolveHealthCardCodes(
   const jws = jwsFromShc(codes);
   const { platform } = options;
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const deadline = platform.now() + limits.resolveTimeoutMs;
   const ctx: FetchContext = {
     platform,
     limits,
     allowHosts: options.allowHosts ?? new Set(),
-    deadline: platform.now() + limits.resolveTimeoutMs,
+    deadline,
+    // The same whole-resolve budget as a link's: the issuer's key fetch and verification count.
+    budget: new ResolveBudget(limits, platform.now, deadline),
   };
   const directory = options.trustedIssuers ?? parseTrustedIssuers(undefined);
   const [card] = (await readHealthCardFile(ctx, directory, { verifiableCredential: [jws] })) ?? [];
