@@ -14,6 +14,7 @@ import type { ImportOutput } from '../bots/contract';
 import type { BotRef } from './bot-client';
 import { patientLine } from './clinical-words';
 import { DoneStep } from './components/DoneStep';
+import { ExistingPatientNotice } from './components/ExistingPatientNotice';
 import { ImportProgress } from './components/ImportProgress';
 import { LinkInput } from './components/LinkInput';
 import { PasscodeStep } from './components/PasscodeStep';
@@ -144,7 +145,18 @@ export function ShlImportPage({
       <Title order={2} size="h3" ref={heading} tabIndex={-1}>
         {STEP_TITLES[step]}
       </Title>
-      {error && step !== 'passcode' && (
+      {error?.existingPatient && step === 'review' && state.choice && 'create' in state.choice && (
+        <ExistingPatientNotice
+          reference={error.existingPatient}
+          onUseExisting={(existing) => actions.importAgain({ reference: `Patient/${existing.id ?? ''}` }, existing)}
+          onConfirmNew={() => {
+            if (state.choice && 'create' in state.choice && chosen) {
+              actions.importAgain({ ...state.choice, confirmNew: true }, chosen);
+            }
+          }}
+        />
+      )}
+      {error && !error.existingPatient && step !== 'passcode' && (
         <Alert color="red" role="alert" title={errorTitle(error.code)}>
           <Text size="sm">{error.message}</Text>
           {canRetry && (

@@ -141,6 +141,11 @@ export interface ShlImportActions {
   /** Converts a C-CDA document; its resources join the review. Throws with the reason. */
   convert: (document: Resource) => Promise<void>;
   importResources: (resources: Resource[]) => void;
+  /**
+   * The last import again, into another choice: the existing patient the bot named when it
+   * refused a new one, or the new patient confirmed as a different person.
+   */
+  importAgain: (choice: PatientChoice, patient: Patient) => void;
 }
 
 export function useShlImport(options: ShlImportOptions): [ImportState, ShlImportActions] {
@@ -151,6 +156,37 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
   const attempt = useRef(0);
   /** What resolve was given: the sealed input (ciphertext) or the Task; kept only to follow a long-lived link. */
   const opened = useRef<{ sealed: string } | { task: string } | undefined>(task ? { task } : undefined);
+  /** What staff selected for the last import, for `importAgain` after a refusal. */
+  const lastSelection = useRef<Resource[]>([]);
+
+  const runImport = (resources: Resource[], choice: PatientChoice): void => {
+    const { resolved, follow } = state;
+    if (!resolved) {
+      return;
+    }
+    lastSelection.current = resources;
+    const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
+    const selected = resources.filter((r) => `${r.resourceType}/${r.id ?? ''}` !== subject);
+    const progress = crypto.randomUUID();
+    dispatch({ type: 'importing', run: { count: selected.length, startedAt: Date.now(), progress } });
+    const following = follow !== 'no' && opened.current ? { ...opened.current, auto: follow === 'auto' } : undefined;
+    // Staged: only the handle and the selection go back, never the health data.
+    const what = resolved.staged
+      ? { staged: resolved.staged, select: selected.map((r) => `${r.resourceType}/${r.id ?? ''}`) }
+      : { source: resolved.source, resources };
+    importReviewed(medplum, bot, {
+      ...what,
+      patient: choice,
+      progress,
+      ...(subject && { subject }),
+      ...(following && { follow: following }),
+    })
+      .then((result) => {
+        dispatch({ type: 'imported', result });
+        onImported?.(result);
+      })
+      .catch((err: unknown) => dispatch({ type: 'import-failed', error: errorBody(err) }));
+  };
 
   const open = (scanned: Scanned | undefined, passcode?: string): void => {
     const input: SealedInput | undefined = scanned
@@ -233,31 +269,13 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
       }
     },
     importResources: (resources) => {
-      const { resolved, choice, follow } = state;
-      if (!resolved || !choice) {
-        return;
+      if (state.choice) {
+        runImport(resources, state.choice);
       }
-      const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
-      const selected = resources.filter((r) => `${r.resourceType}/${r.id ?? ''}` !== subject);
-      const progress = crypto.randomUUID();
-      dispatch({ type: 'importing', run: { count: selected.length, startedAt: Date.now(), progress } });
-      const following = follow !== 'no' && opened.current ? { ...opened.current, auto: follow === 'auto' } : undefined;
-      // Staged: only the handle and the selection go back, never the health data.
-      const what = resolved.staged
-        ? { staged: resolved.staged, select: selected.map((r) => `${r.resourceType}/${r.id ?? ''}`) }
-        : { source: resolved.source, resources };
-      importReviewed(medplum, bot, {
-        ...what,
-        patient: choice,
-        progress,
-        ...(subject && { subject }),
-        ...(following && { follow: following }),
-      })
-        .then((result) => {
-          dispatch({ type: 'imported', result });
-          onImported?.(result);
-        })
-        .catch((err: unknown) => dispatch({ type: 'import-failed', error: errorBody(err) }));
+    },
+    importAgain: (choice, patient) => {
+      dispatch({ type: 'chose-patient', choice, patient });
+      runImport(lastSelection.current, choice);
     },
   };
   return [state, actions];

@@ -7,7 +7,8 @@
  * 5,000 items stay smooth. For a followed link, what is new or changed since staff last saw it
  * comes first (its groups first, and first within them); the rest is already in the chart and is
  * not duplicated. A C-CDA document can be converted on request: its resources join the review,
- * selected and marked as converted.
+ * selected and marked as converted. Shared items (clinicians, organizations…) already on file by
+ * a registry identifier such as an NPI (resolve's `onFile`) are said to be linked, not duplicated.
  */
 import {
   Alert,
@@ -65,6 +66,27 @@ export interface ReviewStepProps {
   importing?: boolean;
   /** Converts a C-CDA document; its resources are added to `resolved` by the caller. Rejects with a BotError. */
   onConvert?: (document: Resource) => Promise<void>;
+}
+
+/** Registry identifier systems by the name staff know them by. */
+const REGISTRY_NAMES: Readonly<Record<string, string>> = {
+  'http://hl7.org/fhir/sid/us-npi': 'NPI',
+  'urn:oid:2.16.840.1.113883.4.6': 'NPI',
+  'http://hl7.org/fhir/sid/us-ein': 'EIN',
+  'urn:oid:2.16.840.1.113883.4.4': 'EIN',
+  'urn:oid:2.16.840.1.113883.4.7': 'CLIA',
+  'http://terminology.hl7.org/NamingSystem/CLIA': 'CLIA',
+  'urn:oid:2.16.840.1.113883.6.300': 'NAIC',
+  'http://terminology.hl7.org/NamingSystem/NAICCompanyCode': 'NAIC',
+  'http://hl7.org/fhir/sid/ndc': 'NDC',
+};
+
+/** `system|value` as staff read it: "NPI 1234567893". */
+export function identifierWords(token: string): string {
+  const bar = token.lastIndexOf('|');
+  const system = token.slice(0, Math.max(0, bar));
+  const value = token.slice(bar + 1);
+  return `${REGISTRY_NAMES[system] ?? 'identifier'} ${value}`;
 }
 
 type Conversion = { state: 'converting' } | { state: 'converted' } | { state: 'failed'; message: string };
@@ -174,6 +196,8 @@ export function ReviewStep({
     }
     return map;
   }, [resolved]);
+  const onFile = useMemo(() => new Map((resolved.onFile ?? []).map((f) => [f.resource, f.identifier])), [resolved]);
+  const onFileItems = useMemo(() => candidates.filter((r) => onFile.has(keyOf(r))), [candidates, onFile]);
   const [selected, setSelected] = useState<Set<string>>(() => new Set(candidates.map(keyOf)));
   const [viewing, setViewing] = useState<Resource>();
   const [technical, setTechnical] = useState(false);
@@ -239,6 +263,15 @@ export function ReviewStep({
       <Text size="sm">
         Shared by the patient: {sourceWords(resolved)}. Everything here is marked as shared by the patient in the chart.
       </Text>
+      {onFileItems.length > 0 && (
+        <Alert color="gray" title="Already on file, will be linked, not duplicated" aria-label="Already on file">
+          {onFileItems.map((r) => (
+            <Text key={keyOf(r)} size="sm">
+              {summarize(r).title} ({identifierWords(onFile.get(keyOf(r)) ?? '')})
+            </Text>
+          ))}
+        </Alert>
+      )}
       {changes && (
         <Alert color="blue" title="Since this link was last reviewed">
           <Text size="sm">
@@ -255,6 +288,7 @@ export function ReviewStep({
           resources={resources}
           selected={selected}
           trust={trust}
+          onFile={onFile}
           technical={technical}
           {...(changes && { isNew: changes.isNew })}
           {...(onConvert && { ccdaDocuments, conversions, onConvert: convert })}
@@ -305,6 +339,8 @@ interface ResourceGroupProps {
   resources: Resource[];
   selected: Set<string>;
   trust: Map<string, TrustMark>;
+  /** Shared items already on file, by their registry identifier. */
+  onFile: Map<string, string>;
   /** Each item's JSON is offered. */
   technical: boolean;
   /** Set for a followed link: whether a resource is new or changed since staff last saw it. */
@@ -323,6 +359,7 @@ function ResourceGroup({
   resources,
   selected,
   trust,
+  onFile,
   technical,
   isNew,
   ccdaDocuments,
@@ -378,6 +415,11 @@ function ResourceGroup({
                           Unchanged
                         </Badge>
                       ))}
+                    {onFile.has(keyOf(r)) && (
+                      <Badge size="xs" color="gray" variant="light" style={{ textTransform: 'none' }}>
+                        Already on file: will be linked, not duplicated
+                      </Badge>
+                    )}
                     {isConverted(r) && (
                       <Badge size="xs" color="grape" variant="light">
                         Converted from C-CDA

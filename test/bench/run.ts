@@ -11,7 +11,7 @@ import { benchTransaction } from './import-bench';
 import { buildPageSizes, total } from './page-sizes';
 import { benchQr, formatQr } from './qr-bench';
 import { benchResolve, BOT_DIST } from './resolve-bench';
-import { benchUi } from './ui-bench';
+import { benchUi, printUi } from './ui-bench';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 41);
 
@@ -48,16 +48,12 @@ for (const [error, c] of Object.entries(holdout.byError)) {
     `   ${error.padEnd(30)} ${String(c.found).padStart(5)} / ${String(c.positives).padEnd(24)} ${c.recall.toFixed(3)}`
   );
 }
-const ui = await benchUi(5);
-if (ui) {
-  console.log('Pages in Chromium (local mode), a 1,000-resource link, 5 rounds, medians');
-  console.log(
-    `  submit -> patient step ${ui.resolveMs.toFixed(0)} ms; continue -> review rendered ${ui.reviewMs.toFixed(0)} ms`
-  );
-  console.log(`  submit to review, staff click excluded: ${ui.totalMs.toFixed(0)} ms (target < 1000 ms)`);
-} else {
-  console.log('Pages in Chromium: skipped (no /usr/bin/chromium; apt-get install chromium)');
-}
+printUi(
+  await benchUi([
+    [1000, 5],
+    [5000, 1],
+  ])
+);
 
 const bytes = statSync(BOT_DIST).size;
 const gzip = gzipSync(readFileSync(BOT_DIST)).length;
