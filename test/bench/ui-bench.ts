@@ -14,6 +14,8 @@ import { observationBundle } from './fixtures';
 import { median } from './measure';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FAMILIES = ['Okafor', 'Lindqvist', 'Tanaka', 'Moreau', 'Kowalski', 'Haddad', 'Novak', 'Silva', 'Byrne', 'Patel'];
+const GIVEN = ['Ada', 'Bruno', 'Chiara', 'Dmitri', 'Esme', 'Farid', 'Greta', 'Hugo', 'Ines', 'Jonas', 'Kira'];
 
 export interface UiFigures {
   /** Resources in the link, its patient included. */
@@ -52,7 +54,12 @@ export async function benchUi(sizes: readonly (readonly [number, number])[]): Pr
         const bundle = observationBundle(resources - 1);
         const patient = bundle.entry?.[0]?.resource;
         if (patient?.resourceType === 'Patient') {
-          patient.name = [{ family: 'Bench', given: [`Round${String(++link)}`] }];
+          // Another person every round (name and birth date): never "already on file".
+          link++;
+          patient.name = [
+            { family: FAMILIES[link % FAMILIES.length] ?? 'Bench', given: [GIVEN[link % GIVEN.length] ?? 'Ann'] },
+          ];
+          patient.birthDate = new Date(Date.UTC(1940, 0, 1) + link * 400 * 86_400_000).toISOString().slice(0, 10);
         }
         const shared = await local.sender.createLink({
           files: [
