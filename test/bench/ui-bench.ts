@@ -85,15 +85,16 @@ export async function benchUi(sizes: readonly (readonly [number, number])[]): Pr
         const importButton = page.getByRole('button', { name: `Import ${items} items` });
         await importButton.waitFor({ timeout: 120_000 });
         const reviewed = performance.now();
-        await importButton.click();
-        const clicked = performance.now();
+        // Local mode's in-memory server shares this process with the browser driver: while it
+        // writes a large transaction the click's answer waits, so the click gets the import's time.
+        await importButton.click({ timeout: 600_000 });
         await page.getByRole('heading', { name: 'Done' }).waitFor({ timeout: 600_000 });
         const imported = performance.now();
         if (round >= warmup) {
           times.resolve.push(resolved - start);
           times.review.push(reviewed - continued);
           times.total.push(resolved - start + (reviewed - continued));
-          times.import.push(imported - clicked);
+          times.import.push(imported - reviewed);
         }
         await page.close();
       }
