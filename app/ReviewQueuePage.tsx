@@ -1,21 +1,59 @@
 /**
- * The staff review queue: check-ins the kiosk could not import by itself and new content of
- * followed links (Tasks whose link only the bot can open). Opening one runs the normal flow; importing
- * completes the Task. Followed links are listed too, and staff can stop following them.
+ * The staff review queue: check-ins the kiosk could not import by itself and new results of
+ * followed links (Tasks whose link only the bot can open), each by the patient's name (when the
+ * Task names a patient) and how long it has waited, longest first. Opening one runs the normal
+ * flow; importing completes the Task. Followed links are listed too, by patient, and staff can
+ * check them now or stop following them.
  */
-import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { Patient, Task } from '@medplum/fhirtypes';
 import type { JSX } from 'react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PollReport } from '../bots/contract';
 import { nextPollOf, TASK_INPUT, taskInput } from '../bots/import/tasks';
 import type { BotRef } from './bot-client';
+import { patientLine } from './clinical-words';
 import { errorText } from './error-messages';
 import { ShlImportPage } from './ShlImportPage';
 import { QUEUE_SIZE, useReviewQueue } from './use-review-queue';
 
+/** How long since `iso`, in words: "just now", "12 min", "2 h 5 min", "3 days". */
+export function waitingFor(iso: string | undefined, now: number): string {
+  const minutes = iso ? Math.floor((now - Date.parse(iso)) / 60_000) : Number.NaN;
+  if (Number.isNaN(minutes)) {
+    return '';
+  }
+  if (minutes < 1) {
+    return 'just now';
+  }
+  if (minutes < 60) {
+    return `${minutes} min`;
+  }
+  if (minutes < 24 * 60) {
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  }
+  const days = Math.floor(minutes / (24 * 60));
+  return `${days} ${days === 1 ? 'day' : 'days'}`;
+}
+
+/** A Task's description without the sender's address: staff recognize the patient, not the server. */
+function withoutAddress(description: string | undefined): string {
+  return (description ?? '').replace(/\s*\(https?:\/\/[^)]*\)/g, '');
+}
+
+/** The clock, read again every `ms`. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
 export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
   const queue = useReviewQueue(bot);
+  const now = useNow(30_000);
   const [open, setOpen] = useState<{ task: Task; patient?: Patient }>();
   const [checking, setChecking] = useState<string>();
   const [notice, setNotice] = useState<{ color: 'red' | 'blue'; text: string }>();
@@ -65,19 +103,35 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
           Showing the {QUEUE_SIZE} that have waited longest; more appear as these are finished.
         </Text>
       )}
-      {queue.reviews.map((task) => (
-        <Paper key={task.id} withBorder p="sm">
-          <Group justify="space-between">
-            <Stack gap={2}>
-              <Text fw={600}>{task.description}</Text>
-              <Text size="sm" c="dimmed">
-                {task.authoredOn ? new Date(task.authoredOn).toLocaleString() : ''}
-              </Text>
-            </Stack>
-            <Button onClick={() => review(task)}>Review</Button>
-          </Group>
-        </Paper>
-      ))}
+      {queue.reviews.map((task) => {
+        const patient = task.for?.reference ? queue.patients.get(task.for.reference) : undefined;
+        const who = patient ? patientLine(patient) : 'Patient not identified yet';
+        return (
+          <Paper key={task.id} withBorder p="sm" component="article" aria-label={who}>
+            <Group justify="space-between" wrap="nowrap" align="start">
+              <Stack gap={2}>
+                <Group gap="xs">
+                  <Text fw={600} fs={patient ? undefined : 'italic'}>
+                    {who}
+                  </Text>
+                  {task.basedOn ? (
+                    <Badge color="blue">New results</Badge>
+                  ) : (
+                    <Badge color="gray" variant="light">
+                      Check-in
+                    </Badge>
+                  )}
+                </Group>
+                <Text size="sm">Waiting {waitingFor(task.authoredOn, now)}</Text>
+                <Text size="sm" c="dimmed">
+                  {withoutAddress(task.description)}
+                </Text>
+              </Stack>
+              <Button onClick={() => review(task)}>Review</Button>
+            </Group>
+          </Paper>
+        );
+      })}
       <Title order={2} size="h3">
         Followed links
       </Title>
@@ -91,7 +145,10 @@ export function ReviewQueuePage({ bot }: { bot: BotRef }): JSX.Element {
         <Paper key={task.id} withBorder p="sm">
           <Group justify="space-between">
             <Stack gap={2}>
-              <Text>{task.description}</Text>
+              <Text fw={600}>
+                {task.for?.reference ? patientLine(queue.patients.get(task.for.reference)) : 'Patient not known'}
+              </Text>
+              <Text size="sm">{withoutAddress(task.description)}</Text>
               <Text size="sm" c="dimmed">
                 Next check: {formatTime(nextPollOf(task))}
               </Text>

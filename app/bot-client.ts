@@ -1,6 +1,6 @@
 /**
- * The pages' side of the bot contract: `public-key`, then `resolve` with the link sealed in the
- * browser, then `import`. The link and passcode live only inside `resolveLink` and are never
+ * The pages' side of the bot contract: `public-key`, then `resolve` with the link (or a health
+ * card's QR codes) sealed in the browser, then `import`. Links, passcodes and cards are never
  * sent in the clear.
  */
 import type { MedplumClient } from '@medplum/core';
@@ -17,6 +17,7 @@ import type {
   PollReport,
   PublicKeyOutput,
   ResolveOutput,
+  SealedInput,
   StagedImportRequest,
 } from '../bots/contract';
 import { sealForBot } from './sealing';
@@ -67,14 +68,10 @@ function callFailure(err: unknown): ErrorBody {
   return { code: 'invalid-input', message: `Medplum refused the request: ${normalizeErrorString(err)}` };
 }
 
-/** Seals the link (and passcode) to the bot's current key. */
-export async function sealLink(
-  medplum: MedplumClient,
-  bot: BotRef,
-  link: { shl: string; passcode?: string }
-): Promise<string> {
+/** Seals a link (and passcode), or a health card's QR codes, to the bot's current key. */
+export async function sealLink(medplum: MedplumClient, bot: BotRef, input: SealedInput): Promise<string> {
   const { jwk } = await execute<PublicKeyOutput>(medplum, bot, { operation: 'public-key' });
-  return sealForBot(jwk, link);
+  return sealForBot(jwk, input);
 }
 
 /** Seals the link (and passcode) to the bot's current key and resolves it. */
@@ -97,13 +94,9 @@ export function resolveSealed(
   return execute<ResolveOutput>(medplum, bot, { operation: 'resolve', ...link, ...(recipient && { recipient }) });
 }
 
-/** A kiosk check-in: imported unattended, or queued for staff. */
-export async function checkInLink(
-  medplum: MedplumClient,
-  bot: BotRef,
-  link: { shl: string; passcode?: string }
-): Promise<CheckInOutput> {
-  return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, link) });
+/** A kiosk check-in with a link or a health card: imported unattended, or queued for staff. */
+export async function checkInLink(medplum: MedplumClient, bot: BotRef, input: SealedInput): Promise<CheckInOutput> {
+  return execute<CheckInOutput>(medplum, bot, { operation: 'check-in', sealed: await sealLink(medplum, bot, input) });
 }
 
 /**

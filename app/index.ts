@@ -1,6 +1,7 @@
 /**
  * The import pages for embedding in Medplum's Provider app (or any app with a MedplumProvider):
- * the page, its steps as components, and a route descriptor.
+ * the page, its steps as components, a route descriptor, and the import as a modal a patient's
+ * page opens with that patient chosen.
  */
 import { createElement } from 'react';
 import type { ReactElement } from 'react';
@@ -9,6 +10,8 @@ import { ShlImportPage } from './ShlImportPage';
 
 export { ShlImportPage } from './ShlImportPage';
 export type { ShlImportPageProps } from './ShlImportPage';
+export { ShlImportModal } from './ShlImportModal';
+export type { ShlImportModalProps } from './ShlImportModal';
 export { LinkInput, LinkSummary } from './components/LinkInput';
 export { PasscodeStep } from './components/PasscodeStep';
 export { PatientStep } from './components/PatientStep';

@@ -1,13 +1,10 @@
 /**
- * Sealing a link (and passcode) to the bot's public key in the browser, so neither reaches
- * Medplum in the clear: a compact JWE, ECDH-ES / A256GCM (see the bot contract).
+ * Sealing a link (and passcode), or a health card's QR codes, to the bot's public key in the
+ * browser, so neither reaches Medplum in the clear: a compact JWE, ECDH-ES / A256GCM (see the
+ * bot contract).
  */
 import { CompactEncrypt, importJWK } from 'jose';
-
-export interface SealedInput {
-  shl: string;
-  passcode?: string;
-}
+import type { SealedInput } from '../bots/contract';
 
 export async function sealForBot(publicJwk: JsonWebKey & { kid?: string }, input: SealedInput): Promise<string> {
   const key = await importJWK({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }, 'ECDH-ES');

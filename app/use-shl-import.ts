@@ -1,14 +1,19 @@
 /**
  * The import page's step machine, in one place: link -> (passcode) -> resolving -> patient ->
- * review -> importing -> done. The page only renders the state and calls the actions. The link
- * and passcode stay in memory only until the resolve answers, and leave it sealed to the bot's
- * key; the sealed input is kept (ciphertext) only to follow a long-lived link. A review Task's
- * link is resolved by the Task's reference: the bot holds that link, the page never sees it.
+ * review -> importing -> done. The page only renders the state and calls the actions.
+ *
+ * What staff scanned or pasted (a link, or a health card's QR codes) is kept in memory until it
+ * opens, so that a failed or cancelled open can be tried again without rescanning the patient's
+ * phone; it leaves the page only sealed to the bot's key, and is dropped once opened or when
+ * staff start again. A passcode is never kept. The sealed input is kept (ciphertext) only to
+ * follow a long-lived link. A review Task's link is resolved by the Task's reference: the bot
+ * holds that link, the page never sees it. A cancelled open is not stopped at the bot (the call
+ * may still finish): its answer is ignored.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Patient, Resource } from '@medplum/fhirtypes';
 import { useMedplum } from '@medplum/react-hooks';
 import { useReducer, useRef } from 'react';
-import type { ErrorBody, ImportOutput, PatientChoice, ResolveOutput } from '../bots/contract';
+import type { ErrorBody, ImportOutput, PatientChoice, ResolveOutput, SealedInput } from '../bots/contract';
 import type { BotRef } from './bot-client';
 import { BotError, convertCcda, importReviewed, resolveSealed, sealLink } from './bot-client';
 
@@ -17,52 +22,74 @@ export type Step = 'link' | 'passcode' | 'resolving' | 'patient' | 'review' | 'i
 /** Whether to keep following a long-lived link, and how. */
 export type FollowChoice = 'no' | 'review' | 'auto';
 
+/** What staff scanned or pasted: a link (and whether it needs a passcode), or a health card's QR codes. */
+export type Scanned = { shl: string; needsPasscode: boolean } | { shc: string[] };
+
+/** An import under way: how many items, since when, and the token its progress is kept under. */
+export interface ImportRun {
+  count: number;
+  startedAt: number;
+  progress: string;
+}
+
 export interface ImportState {
   step: Step;
   error?: ErrorBody;
+  /** What was scanned, kept until it opens (for "Try again"). */
+  scanned?: Scanned;
   resolved?: ResolveOutput;
   choice?: PatientChoice;
+  /** The chosen patient as staff saw them, for the review and done steps. */
+  chosen?: Patient;
+  run?: ImportRun;
   result?: ImportOutput;
   follow: FollowChoice;
 }
 
 type Event =
   | { type: 'reset' }
-  | { type: 'ask-passcode' }
+  | { type: 'scanned'; scanned: Scanned }
   | { type: 'resolving' }
+  | { type: 'cancelled' }
   | { type: 'resolved'; resolved: ResolveOutput }
   | { type: 'resolve-failed'; error: ErrorBody }
-  | { type: 'chose-patient'; choice: PatientChoice }
+  | { type: 'chose-patient'; choice: PatientChoice; patient: Patient }
   | { type: 'back-to-patient' }
   | { type: 'follow'; follow: FollowChoice }
   | { type: 'converted'; resources: Resource[]; warnings: string[]; staged?: string }
-  | { type: 'importing' }
+  | { type: 'importing'; run: ImportRun }
   | { type: 'imported'; result: ImportOutput }
   | { type: 'import-failed'; error: ErrorBody };
 
 const START: ImportState = { step: 'link', follow: 'no' };
 
+function isPasscodeError(error: ErrorBody): boolean {
+  return error.code === 'passcode-invalid' || error.code === 'passcode-required';
+}
+
 export function importReducer(state: ImportState, event: Event): ImportState {
   switch (event.type) {
     case 'reset':
       return START;
-    case 'ask-passcode':
-      return { ...state, step: 'passcode', error: undefined };
+    case 'scanned':
+      return {
+        ...START,
+        scanned: event.scanned,
+        step: 'shl' in event.scanned && event.scanned.needsPasscode ? 'passcode' : 'link',
+      };
     case 'resolving':
       return { ...state, step: 'resolving', error: undefined };
+    case 'cancelled':
+      return { ...state, step: 'link', error: undefined };
     case 'resolved':
-      return { ...state, step: 'patient', resolved: event.resolved };
+      return { ...state, step: 'patient', resolved: event.resolved, scanned: undefined };
     case 'resolve-failed':
-      // A wrong or missing passcode is asked for again; anything else starts over.
-      return {
-        ...state,
-        step: event.error.code === 'passcode-invalid' || event.error.code === 'passcode-required' ? 'passcode' : 'link',
-        error: event.error,
-      };
+      // A wrong or missing passcode is asked for again; anything else keeps the link to try again.
+      return { ...state, step: isPasscodeError(event.error) ? 'passcode' : 'link', error: event.error };
     case 'chose-patient':
-      return { ...state, step: 'review', choice: event.choice };
+      return { ...state, step: 'review', choice: event.choice, chosen: event.patient, error: undefined };
     case 'back-to-patient':
-      return { ...state, step: 'patient' };
+      return { ...state, step: 'patient', error: undefined };
     case 'follow':
       return { ...state, follow: event.follow };
     case 'converted':
@@ -78,11 +105,11 @@ export function importReducer(state: ImportState, event: Event): ImportState {
           }
         : state;
     case 'importing':
-      return { ...state, step: 'importing', error: undefined };
+      return { ...state, step: 'importing', error: undefined, run: event.run };
     case 'imported':
-      return { ...state, step: 'done', result: event.result };
+      return { ...state, step: 'done', result: event.result, run: undefined };
     case 'import-failed':
-      return { ...state, step: 'review', error: event.error };
+      return { ...state, step: 'review', error: event.error, run: undefined };
   }
 }
 
@@ -97,70 +124,133 @@ export interface ShlImportOptions {
 export interface ShlImportActions {
   /** A link arrived; `needsPasscode` from its flags. */
   submitLink: (shl: string, needsPasscode: boolean) => void;
+  /** A bare health card arrived: the text of every one of its QR codes. */
+  submitCard: (codes: string[]) => void;
   submitPasscode: (passcode: string) => void;
+  /** Opens again what failed to open (the kept link or card, or the review Task). */
+  retry: () => void;
+  /** Stops waiting for an open (the bot call may still finish; its answer is ignored). */
+  cancel: () => void;
   /** Resolves the review Task given in the options. */
   openTask: () => void;
+  /** Starts again with an empty page: what was scanned is dropped. */
   reset: () => void;
-  choosePatient: (choice: PatientChoice) => void;
+  choosePatient: (choice: PatientChoice, patient: Patient) => void;
   backToPatient: () => void;
   setFollow: (follow: FollowChoice) => void;
   /** Converts a C-CDA document; its resources join the review. Throws with the reason. */
   convert: (document: Resource) => Promise<void>;
   importResources: (resources: Resource[]) => void;
+  /**
+   * The last import again, into another choice: the existing patient the bot named when it
+   * refused a new one, or the new patient confirmed as a different person.
+   */
+  importAgain: (choice: PatientChoice, patient: Patient) => void;
 }
 
 export function useShlImport(options: ShlImportOptions): [ImportState, ShlImportActions] {
   const { bot, recipient, task, onImported } = options;
   const medplum = useMedplum();
   const [state, dispatch] = useReducer(importReducer, task ? { ...START, step: 'resolving' } : START);
-  const link = useRef<string | undefined>(undefined);
-  /** What resolve was given: the sealed link (ciphertext) or the Task; kept only to follow a long-lived link. */
+  /** Each open's number: an answer to an older one (cancelled, or started over) is ignored. */
+  const attempt = useRef(0);
+  /** What resolve was given: the sealed input (ciphertext) or the Task; kept only to follow a long-lived link. */
   const opened = useRef<{ sealed: string } | { task: string } | undefined>(task ? { task } : undefined);
+  /** What staff selected for the last import, for `importAgain` after a refusal. */
+  const lastSelection = useRef<Resource[]>([]);
 
-  const open = (passcode?: string): void => {
-    const shl = link.current;
-    if (!shl && !task) {
+  const runImport = (resources: Resource[], choice: PatientChoice): void => {
+    const { resolved, follow } = state;
+    if (!resolved) {
+      return;
+    }
+    lastSelection.current = resources;
+    const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
+    const selected = resources.filter((r) => `${r.resourceType}/${r.id ?? ''}` !== subject);
+    const progress = crypto.randomUUID();
+    dispatch({ type: 'importing', run: { count: selected.length, startedAt: Date.now(), progress } });
+    const following = follow !== 'no' && opened.current ? { ...opened.current, auto: follow === 'auto' } : undefined;
+    // Staged: only the handle and the selection go back, never the health data.
+    const what = resolved.staged
+      ? { staged: resolved.staged, select: selected.map((r) => `${r.resourceType}/${r.id ?? ''}`) }
+      : { source: resolved.source, resources };
+    importReviewed(medplum, bot, {
+      ...what,
+      patient: choice,
+      progress,
+      ...(subject && { subject }),
+      ...(following && { follow: following }),
+    })
+      .then((result) => {
+        dispatch({ type: 'imported', result });
+        onImported?.(result);
+      })
+      .catch((err: unknown) => dispatch({ type: 'import-failed', error: errorBody(err) }));
+  };
+
+  const open = (scanned: Scanned | undefined, passcode?: string): void => {
+    const input: SealedInput | undefined = scanned
+      ? 'shc' in scanned
+        ? { shc: scanned.shc }
+        : { shl: scanned.shl, ...(passcode && { passcode }) }
+      : undefined;
+    if (!input && !task) {
       dispatch({ type: 'reset' });
       return;
     }
+    const mine = ++attempt.current;
     dispatch({ type: 'resolving' });
-    (shl
-      ? sealLink(medplum, bot, { shl, ...(passcode && { passcode }) }).then((sealed) => ({ sealed }))
-      : Promise.resolve({ task: task as string })
-    )
-      .then((input) => {
-        opened.current = input;
-        return resolveSealed(medplum, bot, input, recipient);
+    (input ? sealLink(medplum, bot, input).then((sealed) => ({ sealed })) : Promise.resolve({ task: task as string }))
+      .then((what) => {
+        if (mine === attempt.current) {
+          opened.current = what;
+        }
+        return resolveSealed(medplum, bot, what, recipient);
       })
       .then((resolved) => {
-        link.current = undefined;
-        dispatch({ type: 'resolved', resolved });
+        if (mine === attempt.current) {
+          dispatch({ type: 'resolved', resolved });
+        }
       })
       .catch((err: unknown) => {
-        const error = errorBody(err);
-        if (error.code !== 'passcode-invalid' && error.code !== 'passcode-required') {
-          link.current = undefined;
+        if (mine === attempt.current) {
+          dispatch({ type: 'resolve-failed', error: errorBody(err) });
         }
-        dispatch({ type: 'resolve-failed', error });
       });
   };
 
   const actions: ShlImportActions = {
     submitLink: (shl, needsPasscode) => {
-      link.current = shl;
-      if (needsPasscode) {
-        dispatch({ type: 'ask-passcode' });
-      } else {
-        open();
+      const scanned = { shl, needsPasscode };
+      dispatch({ type: 'scanned', scanned });
+      if (!needsPasscode) {
+        open(scanned);
       }
     },
-    submitPasscode: (passcode) => open(passcode),
-    openTask: () => open(),
+    submitCard: (codes) => {
+      const scanned = { shc: codes };
+      dispatch({ type: 'scanned', scanned });
+      open(scanned);
+    },
+    submitPasscode: (passcode) => open(state.scanned, passcode),
+    retry: () => {
+      const { scanned } = state;
+      if (scanned && 'shl' in scanned && scanned.needsPasscode) {
+        dispatch({ type: 'scanned', scanned });
+      } else {
+        open(scanned);
+      }
+    },
+    cancel: () => {
+      attempt.current++;
+      dispatch({ type: 'cancelled' });
+    },
+    openTask: () => open(undefined),
     reset: () => {
-      link.current = undefined;
+      attempt.current++;
       dispatch({ type: 'reset' });
     },
-    choosePatient: (choice) => dispatch({ type: 'chose-patient', choice }),
+    choosePatient: (choice, patient) => dispatch({ type: 'chose-patient', choice, patient }),
     backToPatient: () => dispatch({ type: 'back-to-patient' }),
     setFollow: (follow) => dispatch({ type: 'follow', follow }),
     convert: async (document) => {
@@ -175,35 +265,17 @@ export function useShlImport(options: ShlImportOptions): [ImportState, ShlImport
         );
         dispatch({ type: 'converted', ...converted });
       } catch (err) {
-        throw new Error(errorBody(err).message, { cause: err });
+        throw err instanceof BotError ? err : new BotError(errorBody(err));
       }
     },
     importResources: (resources) => {
-      const { resolved, choice, follow } = state;
-      if (!resolved || !choice) {
-        return;
+      if (state.choice) {
+        runImport(resources, state.choice);
       }
-      dispatch({ type: 'importing' });
-      const following = follow !== 'no' && opened.current ? { ...opened.current, auto: follow === 'auto' } : undefined;
-      const subject = resolved.patient?.id ? `Patient/${resolved.patient.id}` : undefined;
-      // Staged: only the handle and the selection go back, never the health data.
-      const what = resolved.staged
-        ? {
-            staged: resolved.staged,
-            select: resources.map((r) => `${r.resourceType}/${r.id ?? ''}`).filter((key) => key !== subject),
-          }
-        : { source: resolved.source, resources };
-      importReviewed(medplum, bot, {
-        ...what,
-        patient: choice,
-        ...(subject && { subject }),
-        ...(following && { follow: following }),
-      })
-        .then((result) => {
-          dispatch({ type: 'imported', result });
-          onImported?.(result);
-        })
-        .catch((err: unknown) => dispatch({ type: 'import-failed', error: errorBody(err) }));
+    },
+    importAgain: (choice, patient) => {
+      dispatch({ type: 'chose-patient', choice, patient });
+      runImport(lastSelection.current, choice);
     },
   };
   return [state, actions];

@@ -45,17 +45,25 @@ export interface PublicKeyOutput {
 export type ResolveInput = (
   | {
       operation: 'resolve' | 'check-in';
-      /** Compact JWE (ECDH-ES, A256GCM) to the public key; its plaintext is `SealedLink` as JSON. */
+      /** Compact JWE (ECDH-ES, A256GCM) to the public key; its plaintext is `SealedInput` as JSON. */
       sealed: string;
     }
   | { operation: 'resolve'; task: string }
 ) & { recipient?: string };
 
-/** What callers seal. */
+/** What callers seal: a link (and its passcode). */
 export interface SealedLink {
   shl: string;
   passcode?: string;
 }
+
+/** What callers seal for a bare SMART Health Card: its QR codes' text (`shc:/…`), every part. */
+export interface SealedHealthCard {
+  shc: string[];
+}
+
+/** What `resolve` and `check-in` open: a link, or a health card's QR codes. */
+export type SealedInput = SealedLink | SealedHealthCard;
 
 export type MatchGrade = 'certain' | 'probable' | 'possible';
 
@@ -113,6 +121,8 @@ export interface ImportRequest {
   /** `Patient/<id>` of the incoming Patient within `resources`. */
   subject?: string;
   follow?: FollowRequest;
+  /** A token (8 to 64 of `A-Za-z0-9_-`): progress is kept under `shl-import-progress-<progress>`. */
+  progress?: string;
 }
 
 /** `import`, the staged form: what the pages send, small whatever the link's size. */
@@ -125,6 +135,8 @@ export interface StagedImportRequest {
   patient: PatientChoice;
   subject?: string;
   follow?: FollowRequest;
+  /** As in the direct form. */
+  progress?: string;
 }
 
 export interface SkippedResource {

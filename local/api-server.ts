@@ -1,7 +1,8 @@
 /**
  * A local Medplum-compatible API on 127.0.0.1 for local mode and browser tests: the FHIR API of
  * @medplum/fhir-router over an in-memory repository at the standard paths (`/fhir/R4/...`),
- * `auth/me`, and `Bot/$execute` running the built `shl-import` bot. No account, no network.
+ * `auth/me`, the key-value store (`/keyvalue/v1/:key`, shared with the bot's client), and
+ * `Bot/$execute` running the built `shl-import` bot. No account, no network.
  */
 import { getStatus } from '@medplum/core';
 import type { ProjectSetting } from '@medplum/fhirtypes';
@@ -9,6 +10,7 @@ import type { MockClient } from '@medplum/mock';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KeyValueRefused, MemoryKeyValueStore } from './key-value-store';
 
 type BotHandler = (medplum: unknown, event: unknown) => Promise<unknown>;
 
@@ -26,8 +28,10 @@ export interface LocalApi {
 }
 
 export async function startLocalApi(options: LocalApiOptions, port = 0): Promise<LocalApi> {
+  const keyValue = new MemoryKeyValueStore();
+  keyValue.attachTo(options.medplum);
   const server: Server = createServer((req, res) => {
-    handle(options, req, res).catch(() => {
+    handle(options, keyValue, req, res).catch(() => {
       send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
     });
   });
@@ -43,9 +47,19 @@ export async function startLocalApi(options: LocalApiOptions, port = 0): Promise
   };
 }
 
-async function handle(options: LocalApiOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: LocalApiOptions,
+  keyValue: MemoryKeyValueStore,
+  req: IncomingMessage,
+  res: ServerResponse
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const body = await readBody(req);
+  const text = await readText(req);
+  if (url.pathname.startsWith('/keyvalue/v1/')) {
+    await keyValueRoute(keyValue, req.method ?? 'GET', decodeURIComponent(url.pathname.slice(13)), text, res);
+    return;
+  }
+  const body = parseBody(text);
   const route = options.routes?.[url.pathname];
   if (route) {
     send(res, 200, route());
@@ -88,12 +102,39 @@ async function handle(options: LocalApiOptions, req: IncomingMessage, res: Serve
   send(res, getStatus(outcome), resource ?? outcome);
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+/** The key-value store's routes, answering as Medplum's: the value as text, 404 when missing, 204. */
+async function keyValueRoute(
+  store: MemoryKeyValueStore,
+  method: string,
+  key: string,
+  body: string,
+  res: ServerResponse
+): Promise<void> {
+  try {
+    if (method === 'GET') {
+      const value = await store.get(key);
+      res.writeHead(value === undefined ? 404 : 200, { 'content-type': 'text/plain' }).end(value ?? 'Not found');
+      return;
+    }
+    await (method === 'PUT' ? store.set(key, body) : store.delete(key));
+    res.writeHead(204).end();
+  } catch (err) {
+    if (!(err instanceof KeyValueRefused)) {
+      throw err;
+    }
+    res.writeHead(400, { 'content-type': 'text/plain' }).end(err.message);
+  }
+}
+
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody(text: string): unknown {
   if (!text) {
     return undefined;
   }

@@ -1,13 +1,15 @@
 /** The demo links of local mode: realistic, generated content on the local sender. */
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
-import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair } from 'jose';
-import { deflateRawSync } from 'node:zlib';
+import { shcCodes, startCardIssuer } from './health-card-issuer';
 import type { ShlSender } from './shl-sender';
 
 export interface DemoLink {
   title: string;
   description: string;
+  /** The link as text (a health card's QR code text, `shc:/…`, for a bare card). */
   shl: string;
+  /** A health card printed in several QR codes: the text of each, in order (`shl` is the first). */
+  parts?: string[];
   passcode?: string;
   /** The sender can add content to this link (the long-lived one), to try following it. */
   changeable?: boolean;
@@ -17,6 +19,8 @@ export interface DemoLinks {
   links: DemoLink[];
   /** The health-card issuer the demo cards are signed by. */
   issuer: string;
+  /** Its name, as a trusted-issuer directory would give it. */
+  issuerName: string;
   /** The sender adds a new lab result to the long-lived link, as a patient's app would. */
   addResult: () => void;
 }
@@ -168,51 +172,28 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
   };
   const ips = bundle('document', summary(maria));
 
-  const issuer = `${sender.origin}/issuer`;
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
-  sender.serve('/issuer/.well-known/jwks.json', JSON.stringify({ keys: [{ ...jwk, kid, use: 'sig', alg: 'ES256' }] }));
-  const card = await new CompactSign(
-    deflateRawSync(
-      JSON.stringify({
-        iss: issuer,
-        nbf: Math.floor(Date.now() / 1000),
-        vc: {
-          type: ['https://smarthealth.cards#health-card'],
-          credentialSubject: {
-            fhirVersion: '4.0.1',
-            fhirBundle: {
-              resourceType: 'Bundle',
-              type: 'collection',
-              entry: [
-                {
-                  fullUrl: 'resource:0',
-                  resource: {
-                    resourceType: 'Patient',
-                    name: [{ family: 'López', given: ['Maria'] }],
-                    birthDate: '1979-08-21',
-                  },
-                },
-                {
-                  fullUrl: 'resource:1',
-                  resource: {
-                    resourceType: 'Immunization',
-                    status: 'completed',
-                    vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
-                    patient: { reference: 'resource:0' },
-                    occurrenceDateTime: '2025-10-15',
-                  },
-                },
-              ],
-            },
-          },
+  const cardIssuer = await startCardIssuer(sender);
+  const issuer = cardIssuer.iss;
+  const card = await cardIssuer.sign({
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [
+      {
+        fullUrl: 'resource:0',
+        resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
+      },
+      {
+        fullUrl: 'resource:1',
+        resource: {
+          resourceType: 'Immunization',
+          status: 'completed',
+          vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
+          patient: { reference: 'resource:0' },
+          occurrenceDateTime: '2025-10-15',
         },
-      })
-    )
-  )
-    .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid })
-    .sign(privateKey);
+      },
+    ],
+  });
   const healthCard = JSON.stringify({ verifiableCredential: [card] });
 
   const make = async (
@@ -293,10 +274,22 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
     await make('Existing patient', 'Jessica Argonaut, who is already on this server.', {
       files: [{ content: bundle('collection', summary(jessica)), contentType: FHIR }],
     }),
+    {
+      title: 'Health card QR code',
+      description: "A bare SMART Health Card (shc:/…), as a vaccination app shows it: Maria López's flu shot.",
+      shl: shcCodes(card)[0] ?? '',
+    },
+    {
+      title: 'Health card in 3 QR codes',
+      description: 'The same card printed in three parts (shc:/1/3/…), as older cards are: scan each part.',
+      shl: shcCodes(card, 3)[0] ?? '',
+      parts: shcCodes(card, 3),
+    },
   ];
   return {
     links,
     issuer,
+    issuerName: 'Demo Health Department',
     addResult: () => {
       added.push(laterResult(maria.id, added.length + 1));
       sender.setFiles(ids.get('Long-lived link') ?? '', longLived(added));

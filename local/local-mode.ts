@@ -33,6 +33,18 @@ const SEED_PATIENTS: Omit<Patient, 'resourceType'>[] = [
   { name: [{ given: ['John'], family: 'Doe' }], birthDate: '1970-01-01' },
 ];
 
+/** A QR code image (data URL); a health card's `shc:/` digits in numeric mode, as cards are printed. */
+function qrImage(text: string): Promise<string> {
+  const card = /^shc:\/([\d/]+)$/.exec(text);
+  const segments = card?.[1]
+    ? [
+        { data: Buffer.from(`shc:/${card[1].replace(/\d+$/, '')}`), mode: 'byte' as const },
+        { data: /\d+$/.exec(card[1])?.[0] ?? '', mode: 'numeric' as const },
+      ]
+    : text;
+  return QRCode.toDataURL(segments, { errorCorrectionLevel: card ? 'L' : 'M' });
+}
+
 export async function startLocalMode(apiPort = 0): Promise<LocalMode> {
   execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { stdio: 'pipe' });
   const { handler } = createRequire(import.meta.url)('../dist/bots/shl-import.js') as {
@@ -43,16 +55,21 @@ export async function startLocalMode(apiPort = 0): Promise<LocalMode> {
     await medplum.createResource<Patient>({ resourceType: 'Patient', ...patient });
   }
   const sender = await ShlSender.start();
-  const { links, issuer, addResult } = await createDemoLinks(sender);
+  const { links, issuer, issuerName, addResult } = await createDemoLinks(sender);
   const demo = await Promise.all(
-    links.map(async (link) => ({ ...link, qr: await QRCode.toDataURL(link.shl, { errorCorrectionLevel: 'M' }) }))
+    links.map(async (link) => ({
+      ...link,
+      qr: await qrImage(link.shl),
+      ...(link.parts && { partQrs: await Promise.all(link.parts.map(qrImage)) }),
+    }))
   );
   const { secret } = await generateImportKey();
   const secrets = Object.fromEntries(
     Object.entries({
       SHL_IMPORT_KEY: secret,
       SHL_ALLOW_HOSTS: sender.host,
-      SHL_TRUSTED_ISSUERS: issuer,
+      // A directory, as VCI publishes it: the issuer's name shows on the review's trust badges.
+      SHL_TRUSTED_ISSUERS: JSON.stringify({ participating_issuers: [{ iss: issuer, name: issuerName }] }),
       SHL_RECIPIENT: 'Local demo clinic',
     }).map(([name, valueString]) => [name, { name, valueString }])
   );

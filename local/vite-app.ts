@@ -13,7 +13,12 @@ export async function startLocalApp(local: LocalMode, port: number): Promise<{ v
       host: '127.0.0.1',
       port,
       strictPort: port !== 0,
-      proxy: { '/fhir': local.api.origin, '/auth': local.api.origin, '/local': local.api.origin },
+      proxy: {
+        '/fhir': local.api.origin,
+        '/auth': local.api.origin,
+        '/keyvalue': local.api.origin,
+        '/local': local.api.origin,
+      },
     },
   });
   await vite.listen();

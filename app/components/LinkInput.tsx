@@ -1,8 +1,15 @@
 /**
- * The first step: a link arrives by paste, by a USB or Bluetooth QR scanner typing into the
- * focused field (submitted on Enter, or once a complete link has arrived in one fast burst), by a photo of
- * the QR code, or by the camera. What the link says (label, flags, expiry) is shown, parsed in
- * the page, before anything is sent.
+ * The first step: a link or a bare health card's QR code arrives by a USB or Bluetooth scanner
+ * typing into the field (focused on load, and fetched back when keys arrive while nothing is
+ * focused), by paste, by a photo of the code, or by the camera. What a link says (label, flags,
+ * expiry) is shown, parsed in the page, before anything is sent.
+ *
+ * Scanners that send no Enter: typed text is opened once the field has been idle for
+ * `IDLE_MS` and holds a complete, parseable link or card, once per distinct value. No per-key
+ * timing, which a busy machine distorts; a scan cut short by a stall is not a parseable link.
+ * Pasted text waits for Enter or "Open link", so staff see what the link is first. A card printed
+ * in several QR codes (`shc:/1/3/…`) is collected part by part here ("part 2 of 3 scanned"),
+ * then handed on whole.
  */
 import { Alert, Badge, Button, FileButton, Group, Paper, Stack, Text, Textarea } from '@mantine/core';
 import type { JSX } from 'react';
@@ -10,21 +17,29 @@ import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { isShlError } from '../../bots/shl/errors';
 import type { ParsedLink } from '../../bots/shl/link';
 import { parseShl } from '../../bots/shl/link';
+import type { ShcPart } from '../../bots/shl/shc';
+import { jwsFromShc, looksLikeShc, parseShcPart } from '../../bots/shl/shc';
 import { prepareQrReader, readPicture } from './qr-reader';
 
 const CameraScanner = lazy(() => import('./CameraScanner'));
 
-/** Keyboard-wedge scanners type far faster than people: at least this many keys… */
-const SCANNER_MIN_KEYS = 20;
-/** …each within this many milliseconds of the previous one. */
-const SCANNER_MAX_GAP_MS = 35;
-/** A scanned link is submitted once input has been idle this long (scanners may send no Enter). */
-const SCANNER_IDLE_MS = 300;
+/** Typed text is opened once the field has been idle this long (scanners may send no Enter). */
+export const IDLE_MS = 400;
 /** Pictures larger than this are refused before decoding (a phone photo is a few MB). */
 const MAX_PICTURE_BYTES = 40 * 1024 * 1024;
+/** Far longer than any link or QR code: not read at all, and said so. */
+const MAX_TEXT_CHARS = 10_000;
+/** A compact ES256 JWS: header, payload and a 64-byte signature (86 base64url characters). */
+const COMPLETE_JWS = /^[\w-]+\.[\w-]+\.[\w-]{86}$/;
 
 export interface LinkInputProps {
   onSubmit: (shl: string, preview: ParsedLink) => void;
+  /** A bare health card, every one of its QR codes scanned. Without it, health-card codes are refused. */
+  onSubmitCard?: (codes: string[]) => void;
+  /** The link kept from a failed open: shown and selected (a new scan replaces it), not opened by itself. */
+  initialValue?: string;
+  /** Who reads the screen: staff (the default), or a patient at a kiosk (plain words, no sender address). */
+  audience?: 'staff' | 'patient';
   /**
    * Scan an image file for a QR code: its text, undefined when there is none, a rejection when
    * the reader cannot run (the QR reader's worker by default; tests give their own).
@@ -34,12 +49,30 @@ export interface LinkInputProps {
 
 export interface LinkPreview {
   parsed?: ParsedLink;
+  /** A health card's QR code (one part of it, or the whole). */
+  card?: ShcPart;
   error?: string;
 }
 
-export function previewLink(text: string): LinkPreview {
+/** What the field's text is: a link, a health card's QR code, or why it is neither. */
+export function previewLink(text: string, cards = true): LinkPreview {
   if (!text.trim()) {
     return {};
+  }
+  if (text.length > MAX_TEXT_CHARS) {
+    return {
+      error: `This is far longer than any health link or QR code (${text.length.toLocaleString()} characters). Clear the field and paste only the link.`,
+    };
+  }
+  if (looksLikeShc(text)) {
+    const card = parseShcPart(text);
+    if (!cards) {
+      return { error: 'This is a health card QR code; it cannot be read here.' };
+    }
+    if (!card || (card.total === 1 && !isWholeCard(text))) {
+      return { error: 'This is not a complete health card QR code. Scan it again.' };
+    }
+    return { card };
   }
   try {
     return { parsed: parseShl(text) };
@@ -48,67 +81,190 @@ export function previewLink(text: string): LinkPreview {
   }
 }
 
-export function LinkInput({ onSubmit, scanImage = readPicture }: LinkInputProps): JSX.Element {
-  const [text, setText] = useState('');
+/** Whether a card's codes decode into a whole signed card (not one cut short). */
+function isWholeCard(...codes: string[]): boolean {
+  try {
+    return COMPLETE_JWS.test(jwsFromShc(codes));
+  } catch {
+    return false;
+  }
+}
+
+/** The parts of a multi-part card scanned so far, and the last one scanned. */
+interface CardParts {
+  total: number;
+  codes: Map<number, string>;
+  last: number;
+}
+
+const WORDS = {
+  staff: {
+    label: 'SMART Health Link',
+    description:
+      "Scan the patient's QR code with the scanner (this field is ready for it), paste the link, or scan a picture.",
+    open: 'Open link',
+  },
+  patient: {
+    label: 'Your health link or QR code',
+    description: 'Hold the QR code on your phone under the scanner. It is read by itself.',
+    open: 'Check in',
+  },
+} as const;
+
+export function LinkInput({
+  onSubmit,
+  onSubmitCard,
+  initialValue = '',
+  audience = 'staff',
+  scanImage = readPicture,
+}: LinkInputProps): JSX.Element {
+  const words = WORDS[audience];
+  const [text, setText] = useState(initialValue);
   const [camera, setCamera] = useState(false);
   const [scanError, setScanError] = useState<string>();
+  const [card, setCard] = useState<CardParts>();
+  const [cardNote, setCardNote] = useState<string>();
   const field = useRef<HTMLTextAreaElement>(null);
-  const preview = useMemo(() => previewLink(text), [text]);
-  const burst = useRef({ keys: 0, last: 0 });
+  const preview = useMemo(() => previewLink(text, onSubmitCard !== undefined), [text, onSubmitCard]);
+  /** Whether the text came from typing (a scanner), as opposed to a paste or a scan in the page. */
+  const typed = useRef(false);
+  /** The last value opened: each distinct value is opened by itself at most once. */
+  const opened = useRef(initialValue);
 
   useEffect(() => {
     field.current?.focus();
+    if (initialValue) {
+      field.current?.select();
+    }
+    // Keys typed while nothing is focused (a scan right after a click elsewhere) go to the field.
+    const refocus = (event: KeyboardEvent): void => {
+      const active = document.activeElement;
+      const idle = !active || active === document.body || active.getAttribute('tabindex') === '-1';
+      if (idle && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        field.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', refocus);
+    return () => window.removeEventListener('keydown', refocus);
+    // Once, on load: a kept link is selected only then.
   }, []);
 
-  const submit = (value = text): void => {
-    const result = previewLink(value);
-    if (result.parsed) {
-      onSubmit(value, result.parsed);
+  const addPart = (code: string, part: ShcPart): void => {
+    const same = card?.total === part.total;
+    const codes = new Map(same ? card.codes : []);
+    setCardNote(
+      card && !same
+        ? 'That code belongs to another health card: starting again with it.'
+        : codes.has(part.index)
+          ? `Part ${part.index} was already scanned.`
+          : undefined
+    );
+    codes.set(part.index, code);
+    // The field is emptied for the next part: scanning a part again is a new scan.
+    setText('');
+    opened.current = '';
+    if (codes.size < part.total) {
+      setCard({ total: part.total, codes, last: part.index });
+      return;
+    }
+    setCard(undefined);
+    const ordered = [...codes.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
+    if (isWholeCard(...ordered)) {
+      onSubmitCard?.(ordered);
+    } else {
+      setCardNote('The parts did not make a complete health card. Scan every part again.');
     }
   };
 
-  // A complete link typed in one fast burst came from a scanner: submit it when the burst ends.
+  /** Opens what the text holds, if it is complete: a link, or a health card (part). */
+  const accept = (value: string): void => {
+    opened.current = value;
+    const result = previewLink(value, onSubmitCard !== undefined);
+    if (result.parsed) {
+      onSubmit(value.trim(), result.parsed);
+    } else if (result.card) {
+      if (result.card.total === 1) {
+        onSubmitCard?.([value.trim()]);
+      } else {
+        addPart(value.trim(), result.card);
+      }
+    }
+  };
+
+  // Typed text (a scanner without Enter) opens once the field has been idle, once per value.
   useEffect(() => {
-    if (!preview.parsed || burst.current.keys < SCANNER_MIN_KEYS) {
+    if (!typed.current || text === opened.current || (!preview.parsed && !preview.card)) {
       return undefined;
     }
-    const timer = setTimeout(() => {
-      burst.current.keys = 0;
-      submit();
-    }, SCANNER_IDLE_MS);
+    const timer = setTimeout(() => accept(text), IDLE_MS);
     return () => clearTimeout(timer);
   });
 
+  /** Text read from a picture or the camera: a card's part is taken at once, a link is shown first. */
+  const scannedInPage = (value: string): void => {
+    typed.current = false;
+    const result = previewLink(value, onSubmitCard !== undefined);
+    if (result.card) {
+      accept(value);
+    } else {
+      setText(value);
+    }
+  };
+
+  const nextPart = card ? Array.from({ length: card.total }, (_, i) => i + 1).find((i) => !card.codes.has(i)) : 0;
   return (
     <Stack>
       <Textarea
         ref={field}
-        label="SMART Health Link"
-        description="Paste the link, or scan the patient's QR code with a scanner while this field is focused."
-        placeholder="shlink:/… or https://…#shlink:/…"
+        label={words.label}
+        description={words.description}
+        placeholder="shlink:/…, https://…#shlink:/… or shc:/…"
         autosize
         minRows={2}
+        maxRows={6}
         value={text}
+        spellCheck={false}
+        autoComplete="off"
         onChange={(e) => {
+          const inputType = (e.nativeEvent as InputEvent).inputType as string | undefined;
+          typed.current = inputType === 'insertText' || inputType === 'insertLineBreak';
           setText(e.currentTarget.value);
         }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey) {
             e.preventDefault();
-            burst.current.keys = 0;
-            submit();
-            return;
+            accept(text);
           }
-          const now = e.timeStamp;
-          burst.current.keys = now - burst.current.last <= SCANNER_MAX_GAP_MS ? burst.current.keys + 1 : 1;
-          burst.current.last = now;
         }}
         error={preview.error}
       />
-      {preview.parsed && <LinkSummary link={preview.parsed} />}
+      {preview.parsed && audience === 'staff' && <LinkSummary link={preview.parsed} />}
+      {card && (
+        <Paper withBorder p="sm" role="status" aria-label="Health card parts">
+          <Text fw={600}>
+            Health card: part {card.last} of {card.total} scanned ({card.codes.size} of {card.total} in all). Scan part{' '}
+            {nextPart}.
+          </Text>
+          <Group gap="xs" mt="xs">
+            {Array.from({ length: card.total }, (_, i) => (
+              <Badge key={i} color={card.codes.has(i + 1) ? 'green' : 'gray'} variant="light">
+                Part {i + 1}: {card.codes.has(i + 1) ? 'scanned' : 'waiting'}
+              </Badge>
+            ))}
+          </Group>
+          <Button size="xs" variant="subtle" mt="xs" onClick={() => setCard(undefined)}>
+            Clear the scanned parts
+          </Button>
+        </Paper>
+      )}
+      {cardNote && (
+        <Text size="sm" c="orange" role="status">
+          {cardNote}
+        </Text>
+      )}
       <Group>
-        <Button onClick={() => submit()} disabled={!preview.parsed}>
-          Open link
+        <Button onClick={() => accept(text)} disabled={!preview.parsed && !preview.card}>
+          {words.open}
         </Button>
         <Button variant="default" onClick={() => setCamera((on) => !on)} aria-pressed={camera}>
           {camera ? 'Stop camera' : 'Scan with camera'}
@@ -127,7 +283,7 @@ export function LinkInput({ onSubmit, scanImage = readPicture }: LinkInputProps)
               scanImage(file)
                 .then((value) => {
                   if (value) {
-                    setText(value);
+                    scannedInPage(value);
                   } else {
                     setScanError('No QR code was found in that picture. Try a sharper photo, or paste the link.');
                   }
@@ -163,7 +319,7 @@ export function LinkInput({ onSubmit, scanImage = readPicture }: LinkInputProps)
           <CameraScanner
             onScan={(value) => {
               setCamera(false);
-              setText(value);
+              scannedInPage(value);
             }}
           />
         </Suspense>

@@ -1,4 +1,7 @@
-/** Asks for the passcode of a `P` link; shows the attempts left after a wrong one. Never retries by itself. */
+/**
+ * Asks for the passcode of a `P` link, its field focused; shows the attempts left after a wrong
+ * one. Never retries by itself.
+ */
 import { Alert, Button, Group, PasswordInput, Stack } from '@mantine/core';
 import type { JSX } from 'react';
 import { useState } from 'react';
@@ -12,6 +15,8 @@ export interface PasscodeStepProps {
   submitLabel?: string;
   /** Who chose the passcode, in the reader's words. */
   description?: string;
+  /** Who reads the screen: staff (the default), or the patient at a kiosk. */
+  audience?: 'staff' | 'patient';
 }
 
 export function PasscodeStep({
@@ -20,6 +25,7 @@ export function PasscodeStep({
   error,
   submitLabel = 'Open link',
   description = 'The patient chose this passcode when sharing the link.',
+  audience = 'staff',
 }: PasscodeStepProps): JSX.Element {
   const [passcode, setPasscode] = useState('');
   return (
@@ -35,8 +41,10 @@ export function PasscodeStep({
         {error && (
           <Alert color="red" role="alert" title="The passcode was not accepted">
             {error.remainingAttempts !== undefined
-              ? `${error.remainingAttempts} ${error.remainingAttempts === 1 ? 'try' : 'tries'} left before the link is disabled. Check the passcode with the patient.`
-              : error.message}
+              ? `${error.remainingAttempts} ${error.remainingAttempts === 1 ? 'try' : 'tries'} left before the link is disabled. ${audience === 'staff' ? 'Check the passcode with the patient.' : 'Check your passcode and type it again.'}`
+              : audience === 'staff'
+                ? error.message
+                : 'Check your passcode and type it again.'}
           </Alert>
         )}
         <PasswordInput
@@ -55,7 +63,7 @@ export function PasscodeStep({
             {submitLabel}
           </Button>
           <Button variant="default" onClick={onCancel}>
-            Back
+            Start again
           </Button>
         </Group>
       </Stack>

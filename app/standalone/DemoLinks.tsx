@@ -1,4 +1,7 @@
-/** Local mode only: the demo links of the local sender, as QR codes and copyable text. */
+/**
+ * Local mode only: the demo links of the local sender and bare health cards, as QR codes and
+ * copyable text (a card printed in parts: each part).
+ */
 import { Anchor, CopyButton, Button, Group, Image, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { JSX } from 'react';
 import { useEffect, useState } from 'react';
@@ -8,6 +11,9 @@ interface DemoLink {
   description: string;
   shl: string;
   qr: string;
+  /** A card in several QR codes: the text and image of each part. */
+  parts?: string[];
+  partQrs?: string[];
   passcode?: string;
   changeable?: boolean;
 }
@@ -35,19 +41,27 @@ export function DemoLinks(): JSX.Element | null {
             <Text fw={600}>{link.title}</Text>
             <Text size="sm">{link.description}</Text>
             {link.passcode && <Text size="sm">Passcode: {link.passcode}</Text>}
-            <Image src={link.qr} alt={`QR code: ${link.title}`} w={160} />
-            <Group>
-              <CopyButton value={link.shl}>
-                {({ copied, copy }) => (
-                  <Button size="xs" variant="default" onClick={copy}>
-                    {copied ? 'Copied' : 'Copy link'}
-                  </Button>
-                )}
-              </CopyButton>
-              <Anchor size="xs" href={link.qr} download={`${link.title}.png`}>
-                QR image
-              </Anchor>
-            </Group>
+            {(link.parts ?? [link.shl]).map((text, i) => {
+              const qr = link.partQrs?.[i] ?? link.qr;
+              const name = link.parts ? `${link.title}, part ${i + 1}` : link.title;
+              return (
+                <Stack key={text} gap={4}>
+                  <Image src={qr} alt={`QR code: ${name}`} w={160} />
+                  <Group>
+                    <CopyButton value={text}>
+                      {({ copied, copy }) => (
+                        <Button size="xs" variant="default" onClick={copy}>
+                          {copied ? 'Copied' : link.parts ? `Copy part ${i + 1}` : 'Copy link'}
+                        </Button>
+                      )}
+                    </CopyButton>
+                    <Anchor size="xs" href={qr} download={`${name}.png`}>
+                      QR image
+                    </Anchor>
+                  </Group>
+                </Stack>
+              );
+            })}
             {link.changeable && (
               <Button
                 size="xs"

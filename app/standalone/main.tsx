@@ -1,11 +1,14 @@
 /**
  * The standalone shell: the import page against any Medplum server, configured by
  * MEDPLUM_BASE_URL, MEDPLUM_CLIENT_ID and MEDPLUM_BOT_ID or MEDPLUM_BOT_IDENTIFIER
- * (`system|value`). In local mode (`npm start`) it signs in by itself and lists demo links.
+ * (`system|value`), with the kiosk (`/kiosk`), the review queue (`/queue`) and a minimal chart
+ * (`/Patient/<id>`, where "Open chart" leads, as in the Provider app). Its header folds its
+ * links into a menu on phones. In local mode (`npm start`) it signs in by itself and lists demo
+ * links.
  */
 import '@mantine/core/styles.css';
 import '@medplum/react/styles.css';
-import { Anchor, AppShell, Group, MantineProvider, Text, Title } from '@mantine/core';
+import { Anchor, AppShell, Burger, Group, MantineProvider, Menu, Text, Title } from '@mantine/core';
 import { MedplumClient } from '@medplum/core';
 import { SignInForm } from '@medplum/react';
 import { MedplumProvider, useMedplumProfile } from '@medplum/react-hooks';
@@ -16,6 +19,7 @@ import type { BotRef } from '../bot-client';
 import { KioskPage } from '../KioskPage';
 import { ReviewQueuePage } from '../ReviewQueuePage';
 import { ShlImportPage } from '../ShlImportPage';
+import { ChartPage } from './ChartPage';
 import { DemoLinks } from './DemoLinks';
 
 const env = import.meta.env as Record<string, string | undefined>;
@@ -36,9 +40,13 @@ function botRef(): BotRef {
   return { system, value };
 }
 
-/** The page for the path: the import page, the kiosk (`/kiosk`) or the review queue (`/queue`). */
+/** The page for the path: the import page, the kiosk (`/kiosk`), the review queue (`/queue`) or a chart. */
 function Page(): JSX.Element {
   const path = window.location.pathname;
+  const chart = /^\/Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(path);
+  if (chart?.[1]) {
+    return <ChartPage bot={botRef()} id={chart[1]} />;
+  }
   if (path.startsWith('/kiosk')) {
     return <KioskPage bot={botRef()} />;
   }
@@ -53,6 +61,12 @@ function Page(): JSX.Element {
   );
 }
 
+const NAV = [
+  ['Import', '/'],
+  ['Check-ins to review', '/queue'],
+  ['Kiosk', '/kiosk'],
+] as const;
+
 function Shell(): JSX.Element {
   const profile = useMedplumProfile();
   // A kiosk is a public screen: patients get no way to the staff pages from it.
@@ -60,20 +74,34 @@ function Shell(): JSX.Element {
   return (
     <AppShell header={{ height: 56 }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Title order={1} size="h4">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Title order={1} size="h4" lineClamp={1}>
             SMART Health Link import
           </Title>
-          <Group>
-            {!kiosk && (
-              <>
-                <Anchor href="/">Import</Anchor>
-                <Anchor href="/queue">Check-ins to review</Anchor>
-                <Anchor href="/kiosk">Kiosk</Anchor>
-              </>
-            )}
+          <Group wrap="nowrap" visibleFrom="sm">
+            {!kiosk &&
+              NAV.map(([label, href]) => (
+                <Anchor key={href} href={href}>
+                  {label}
+                </Anchor>
+              ))}
             {localMode && <Text size="sm">Local mode: demo data only</Text>}
           </Group>
+          {!kiosk && (
+            <Menu position="bottom-end">
+              <Menu.Target>
+                <Burger hiddenFrom="sm" size="sm" aria-label="Menu" />
+              </Menu.Target>
+              <Menu.Dropdown>
+                {NAV.map(([label, href]) => (
+                  <Menu.Item key={href} component="a" href={href}>
+                    {label}
+                  </Menu.Item>
+                ))}
+                {localMode && <Menu.Label>Local mode: demo data only</Menu.Label>}
+              </Menu.Dropdown>
+            </Menu>
+          )}
         </Group>
       </AppShell.Header>
       <AppShell.Main>

@@ -1,12 +1,14 @@
 /**
  * Opening a sealed link: unseal the caller's input with the bot's key, parse the link, resolve
  * it under the project's settings, and look for existing Patients that match the incoming one.
- * `resolve`, kiosk check-ins and polls of followed links all open links this way.
+ * The sealed input may hold a bare health card's QR codes (`shc`) instead of a link: the card is
+ * verified and answered the same way. `resolve`, kiosk check-ins and polls of followed links
+ * all open links this way.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
 import type { BotRun } from '../bot-run';
-import type { PatientMatch, ResolveOutput, SealedLink } from '../contract';
+import type { PatientMatch, ResolveOutput, SealedInput } from '../contract';
 import { openBoxText } from '../bot-box';
 import { boundReview, hasCode, REVIEW_TASK_CODE, TASK_INPUT, taskInput } from '../import/tasks';
 import { findMatches } from '../matching/match';
@@ -16,13 +18,14 @@ import { ShlError } from '../shl/errors';
 import { parseJson } from '../shl/json';
 import { parseShl } from '../shl/link';
 import { resolveShl } from '../shl/resolve';
+import { MAX_SHC_PARTS, resolveHealthCardCodes } from '../shl/shc';
 
 /**
  * Opens `input.sealed` (or the link a review Task holds, `input.task`) and resolves the link;
  * `input.recipient` overrides the default recipient.
  */
 export async function openSealedLink(run: BotRun, input: Record<string, unknown>): Promise<ResolveOutput> {
-  if ('shl' in input || 'passcode' in input) {
+  if ('shl' in input || 'passcode' in input || 'shc' in input) {
     throw new ShlError(
       'sealing-required',
       "Links and passcodes must be sealed to the bot's public key, never sent in the clear. Use the import page, or seal them (operation public-key)."
@@ -30,20 +33,24 @@ export async function openSealedLink(run: BotRun, input: Record<string, unknown>
   }
   const sealed = input.task === undefined ? input.sealed : await sealedFromReviewTask(run, input.task);
   const key = await run.sealingKey();
-  const opened = readSealedLink(await unseal(sealed, key, run.platform.subtle));
-  const link = parseShl(opened.shl);
-  const recipient =
-    (typeof input.recipient === 'string' && input.recipient.trim()) ||
-    run.settings.recipient ||
-    (await projectName(run.medplum));
-  const result = await resolveShl(link, {
+  const opened = readSealedInput(await unseal(sealed, key, run.platform.subtle));
+  const settings = {
     platform: run.platform,
-    recipient,
-    passcode: opened.passcode,
     limits: run.settings.limits,
     allowHosts: run.settings.allowHosts,
     trustedIssuers: run.settings.trustedIssuers,
-  });
+  };
+  let result;
+  if ('shc' in opened) {
+    result = await resolveHealthCardCodes(opened.shc, settings);
+  } else {
+    const link = parseShl(opened.shl);
+    const recipient =
+      (typeof input.recipient === 'string' && input.recipient.trim()) ||
+      run.settings.recipient ||
+      (await projectName(run.medplum));
+    result = await resolveShl(link, { ...settings, recipient, passcode: opened.passcode });
+  }
   const matches = result.patient ? await matchesFor(run.medplum, result.patient, result.warnings) : [];
   return { ...result, matches };
 }
@@ -68,10 +75,26 @@ export async function sealedFromReviewTask(run: BotRun, reference: unknown): Pro
   return bound.sealed;
 }
 
-function readSealedLink(bytes: Uint8Array): SealedLink {
-  const { shl, passcode } = (parseJson(decodeUtf8(bytes)) ?? {}) as { shl?: unknown; passcode?: unknown };
+function readSealedInput(bytes: Uint8Array): SealedInput {
+  const { shl, passcode, shc } = (parseJson(decodeUtf8(bytes)) ?? {}) as {
+    shl?: unknown;
+    passcode?: unknown;
+    shc?: unknown;
+  };
+  if (shc !== undefined && shl === undefined) {
+    if (!Array.isArray(shc) || shc.length > MAX_SHC_PARTS || !shc.every((c) => typeof c === 'string')) {
+      throw new ShlError(
+        'invalid-input',
+        `The sealed "shc" must list a health card's QR codes as text (at most ${MAX_SHC_PARTS}).`
+      );
+    }
+    return { shc };
+  }
   if (typeof shl !== 'string') {
-    throw new ShlError('invalid-input', 'The sealed input must be JSON with an "shl" field holding the link.');
+    throw new ShlError(
+      'invalid-input',
+      'The sealed input must be JSON with an "shl" field holding the link, or "shc" listing a health card\'s QR codes.'
+    );
   }
   if (passcode !== undefined && typeof passcode !== 'string') {
     throw new ShlError('invalid-input', 'The sealed "passcode" must be text.');

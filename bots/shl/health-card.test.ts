@@ -100,6 +100,8 @@ describe('fixture cards', () => {
   test('an issuer on the trusted list is reported trusted', async () => {
     const cards = await readHealthCardFile(ctx, parseTrustedIssuers(`https://other.example, ${DEMO_ISS}`), carin);
     expect(cards?.[0]?.report).toMatchObject({ verified: true, trusted: true });
+    // A list of URLs names nobody.
+    expect(cards?.[0]?.report.issuerName).toBeUndefined();
   });
 
   test('the revoked card is reported revoked from the fetched CRL, and its content is left out', async () => {
@@ -123,8 +125,14 @@ describe('fixture cards', () => {
     );
     const [card] = (await readHealthCardFile(ctx, directory, carin)) ?? [];
     const [gone] = (await readHealthCardFile(ctx, directory, revoked)) ?? [];
-    expect(card?.report).toMatchObject({ verified: true, trusted: true, status: 'verified' });
+    expect(card?.report).toMatchObject({
+      verified: true,
+      trusted: true,
+      status: 'verified',
+      issuerName: 'Demo issuer',
+    });
     expect(gone?.report.status).toBe('revoked');
+    expect(gone?.report.issuerName).toBeUndefined();
     expect(sender.requests.length).toBe(before);
   });
 

@@ -27,6 +27,8 @@ export type HealthCardStatus = 'verified' | 'unverifiable' | 'invalid' | 'revoke
 
 export interface HealthCardReport {
   issuer: string;
+  /** The issuer's name in `SHL_TRUSTED_ISSUERS` (a VCI directory), for a card its key verified. */
+  issuerName?: string;
   verified: boolean;
   trusted: boolean;
   message: string;
@@ -229,6 +231,8 @@ const VERDICTS: Record<Verdict, { status: HealthCardStatus; text: (card: CardFac
 interface CardFacts {
   issuer: string;
   trusted: boolean;
+  /** The issuer's name in the directory, when it gives one. */
+  name?: string;
   exp?: number;
 }
 
@@ -249,7 +253,13 @@ async function readCard(ctx: FetchContext, directory: IssuerDirectory, jws: unkn
     return cardOf(parsed, { issuer: '', trusted: false });
   }
   const exp = typeof parsed.payload.exp === 'number' ? parsed.payload.exp : undefined;
-  const facts: CardFacts = { issuer: parsed.issuer, trusted: directory.issuers.has(parsed.issuer), exp };
+  const listed = directory.issuers.get(parsed.issuer);
+  const facts: CardFacts = {
+    issuer: parsed.issuer,
+    trusted: listed !== undefined,
+    ...(listed?.name && { name: listed.name }),
+    exp,
+  };
   return cardOf(await verifyCard(ctx, directory, parsed, exp), facts, parsed.bundle);
 }
 
@@ -331,6 +341,8 @@ function cardOf(verdict: Verdict, facts: CardFacts, bundle?: Bundle): HealthCard
   const verified = status === 'verified' || status === 'expired';
   const report: HealthCardReport = {
     issuer: facts.issuer,
+    // Named only when the issuer's key signed the card: anyone can claim an `iss`.
+    ...(verified && facts.name && { issuerName: facts.name }),
     verified,
     // Only a verified card's issuer is known: an unverified one may be anybody.
     trusted: status === 'unverifiable' || status === 'invalid' ? false : facts.trusted,

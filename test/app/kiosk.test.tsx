@@ -7,9 +7,10 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import { compactDecrypt, importJWK } from 'jose';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { fingerprint, FOLLOW_TASK_CODE, REVIEW_TASK_CODE, TASK_INPUT } from '../../bots/import/tasks';
-import { KioskPage } from '../../app/KioskPage';
+import { CLEAR_AFTER_S, KioskPage } from '../../app/KioskPage';
 import { ReviewQueuePage } from '../../app/ReviewQueuePage';
 import { createFhirServer } from '../../local/fhir-server';
+import { shcCodes } from '../../local/health-card-issuer';
 import { encodeShlink } from '../../local/shl-sender';
 import { fakeBot, PUBLIC_JWK, renderWith } from './fake-bot';
 
@@ -46,9 +47,11 @@ const HEALTH_DATA = {
 };
 const SHOWN_NOWHERE = /Quintanilla|Roberta|Hypertension|1980|CMS rule|files could not be read/;
 
+const LINK_FIELD = 'Your health link or QR code';
+
 function pasteLink(payload: Record<string, unknown>): void {
-  fireEvent.change(screen.getByLabelText('SMART Health Link'), { target: { value: encodeShlink(payload) } });
-  fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
+  fireEvent.change(screen.getByLabelText(LINK_FIELD), { target: { value: encodeShlink(payload) } });
+  fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
 }
 
 describe('KioskPage', () => {
@@ -56,20 +59,60 @@ describe('KioskPage', () => {
     const medplum = createFhirServer();
     const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1', ...HEALTH_DATA }));
     renderWith(medplum, <KioskPage bot="shl-import" />);
-    fireEvent.change(screen.getByLabelText('SMART Health Link'), {
+    fireEvent.change(screen.getByLabelText('Your health link or QR code'), {
       target: {
         value: encodeShlink({ url: 'https://sender.example/m', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q' }),
       },
     });
-    fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
-    expect(await screen.findByText(/A staff member will review/)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText(/you are checked in\. Please take a seat: a staff member/)).toBeInTheDocument();
     expect(document.body.innerHTML).not.toMatch(SHOWN_NOWHERE);
+    // Where the link points is not shown to patients.
+    expect(screen.queryByText(/sender\.example/)).toBeNull();
+    expect(inputs.find((i) => i.operation === 'check-in')?.sealed).toMatch(/^ey/);
+  });
+});
+
+describe("KioskPage in the patient's words", () => {
+  test('a failure says once what to do, with "Try again" and "Start again", and clears itself', async () => {
+    const medplum = createFhirServer();
+    let sends = 0;
+    fakeBot(medplum, () => {
+      sends++;
+      return { error: { code: 'fetch-failed', message: 'Could not reach https://sender.example in 10 s.' } };
+    });
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    fireEvent.change(screen.getByLabelText('Your health link or QR code'), {
+      target: {
+        value: encodeShlink({ url: 'https://sender.example/m', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q' }),
+      },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    const said = await screen.findByText(/could not be fetched right now/);
+    expect(screen.getAllByText(/could not be fetched right now/)).toHaveLength(1);
+    expect(said.closest('main, div')?.textContent).not.toMatch(/sender\.example|fetch-failed|Could not reach/);
+    expect(screen.getByText(/This screen clears in \d+ s for the next person\./)).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(sends).toBe(2));
+    fireEvent.click(await screen.findByRole('button', { name: 'Start again' }));
+    expect(await screen.findByLabelText('Your health link or QR code')).toHaveValue('');
+    expect(document.activeElement).toBe(screen.getByLabelText('Your health link or QR code'));
+  });
+
+  test('a health card QR code checks in too', async () => {
+    const medplum = createFhirServer();
+    const inputs = fakeBot(medplum, () => ({ status: 'queued', task: 'Task/1' }));
+    renderWith(medplum, <KioskPage bot="shl-import" />);
+    const [code] = shcCodes(`eyJhbGciOiJFUzI1NiJ9.${'x'.repeat(200)}.${'s'.repeat(86)}`);
+    fireEvent.change(screen.getByLabelText('Your health link or QR code'), { target: { value: code } });
+    fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
+    expect(await screen.findByText(/you are checked in/)).toBeInTheDocument();
     expect(inputs.find((i) => i.operation === 'check-in')?.sealed).toMatch(/^ey/);
   });
 });
 
 describe('KioskPage for the next person', () => {
-  test('whatever the bot answers, no health data is shown; after 15 s the screen is fresh, the last passcode gone', async () => {
+  test('whatever the bot answers, no health data is shown; after the thanks the screen is fresh, the last passcode gone', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const medplum = createFhirServer();
     const inputs = fakeBot(medplum, (input) =>
@@ -85,22 +128,26 @@ describe('KioskPage for the next person', () => {
     expect(await screen.findByText(/2 tries left before the link is disabled/)).toBeInTheDocument();
     fireEvent.change(screen.getByLabelText('Passcode'), { target: { value: 'first-person-passcode-2' } });
     fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
-    expect(await screen.findByText('Thank you. Your health information was added to your record.')).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        'Thank you, you are checked in. Your health information was added to your record. Please take a seat.'
+      )
+    ).toBeInTheDocument();
     expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
     expect(document.body.innerHTML).not.toMatch(SHOWN_NOWHERE);
 
-    // Still there just before the reset, gone at 15 s: a fresh, empty link field.
-    await act(() => vi.advanceTimersByTimeAsync(14_900));
-    expect(screen.getByText(/Thank you\./)).toBeInTheDocument();
-    await act(() => vi.advanceTimersByTimeAsync(100));
-    expect(screen.queryByText(/Thank you\./)).not.toBeInTheDocument();
+    // Still there just before the reset, gone after it: a fresh, empty link field.
+    await act(() => vi.advanceTimersByTimeAsync(CLEAR_AFTER_S.thanks * 1000 - 500));
+    expect(screen.getByText(/Thank you,/)).toBeInTheDocument();
+    await act(() => vi.advanceTimersByTimeAsync(750));
+    expect(screen.queryByText(/Thank you,/)).not.toBeInTheDocument();
     expect(screen.queryByText(/tries left/)).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Passcode')).not.toBeInTheDocument();
-    expect(screen.getByLabelText('SMART Health Link')).toHaveValue('');
+    expect(screen.getByLabelText(LINK_FIELD)).toHaveValue('');
 
     // The next person: their link alone, never the first person's passcode.
     pasteLink({ url: 'https://sender.example/m/second', key: 'Ax9TgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7' });
-    expect(await screen.findByText(/Thank you\./)).toBeInTheDocument();
+    expect(await screen.findByText(/Thank you,/)).toBeInTheDocument();
     expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
     const checkIns = await Promise.all(inputs.filter((i) => i.operation === 'check-in').map((i) => unsealed(i.sealed)));
     expect(checkIns.map((c) => [c.passcode, String(c.shl).length > 20])).toEqual([
@@ -116,15 +163,15 @@ describe('KioskPage for the next person', () => {
   test('an error shows none of the health data the answer carries, and is cleared for the next person too', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const medplum = createFhirServer();
-    // The error's own message is for people, and shown; nothing else the answer carries is.
+    // Patients get the kiosk's own words for the code; nothing the answer carries is shown.
     fakeBot(medplum, () => ({ error: { code: 'not-found', message: 'The link was revoked.' }, ...HEALTH_DATA }));
     renderWith(medplum, <KioskPage bot="shl-import" />);
     pasteLink({ url: 'https://sender.example/m/x', key: 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q' });
-    expect(await screen.findByText(/no longer available/)).toBeInTheDocument();
+    expect(await screen.findByText(/This link no longer works/)).toBeInTheDocument();
     expect(document.body.textContent).not.toMatch(SHOWN_NOWHERE);
-    await act(() => vi.advanceTimersByTimeAsync(15_000));
-    expect(screen.queryByText(/no longer available/)).not.toBeInTheDocument();
-    expect(screen.getByLabelText('SMART Health Link')).toHaveValue('');
+    await act(() => vi.advanceTimersByTimeAsync(CLEAR_AFTER_S.error * 1000 + 250));
+    expect(screen.queryByText(/This link no longer works/)).not.toBeInTheDocument();
+    expect(screen.getByLabelText(LINK_FIELD)).toHaveValue('');
   });
   test('a person who goes back after a wrong passcode leaves nothing of theirs for the next person', async () => {
     const medplum = createFhirServer();
@@ -136,7 +183,7 @@ describe('KioskPage for the next person', () => {
     fireEvent.change(await screen.findByLabelText('Passcode'), { target: { value: 'first-person-passcode' } });
     fireEvent.click(screen.getByRole('button', { name: 'Check in' }));
     expect(await screen.findByText(/2 tries left/)).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Back' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Start again' }));
     // The next person's passcode link: no warning about someone else's tries.
     pasteLink({
       url: 'https://sender.example/m/second',
@@ -150,6 +197,42 @@ describe('KioskPage for the next person', () => {
 });
 
 describe('ReviewQueuePage', () => {
+  test('each check-in says who and how long they have waited, without the sender address', async () => {
+    const medplum = createFhirServer();
+    const jan = await medplum.createResource<Patient>({
+      resourceType: 'Patient',
+      name: [{ given: ['Jan'], family: 'Doe' }],
+      birthDate: '1970-01-01',
+    });
+    const minutesAgo = (m: number): string => new Date(Date.now() - m * 60_000).toISOString();
+    for (const [description, authoredOn, patient] of [
+      ['Check-in: Visit summary (https://sender.example). One certain match: confirm it.', minutesAgo(125), jan.id],
+      [
+        'Check-in: IPS (https://other.example). No single certain match: choose the patient.',
+        minutesAgo(12),
+        undefined,
+      ],
+    ] as const) {
+      await medplum.createResource<Task>({
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        code: { coding: [REVIEW_TASK_CODE] },
+        description,
+        authoredOn,
+        ...(patient && { for: { reference: `Patient/${patient}` } }),
+      });
+    }
+    fakeBot(medplum, () => ({}));
+    renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
+    const first = await screen.findByRole('article', { name: 'Jan Doe, born 1970-01-01' });
+    expect(first).toHaveTextContent('Waiting 2 h 5 min');
+    expect(first).toHaveTextContent('Check-in: Visit summary. One certain match: confirm it.');
+    const second = screen.getByRole('article', { name: 'Patient not identified yet' });
+    expect(second).toHaveTextContent('Waiting 12 min');
+    expect(screen.queryByText(/https?:\/\//)).toBeNull();
+  });
+
   test('lists queued check-ins; reviewing one resolves the Task (the bot holds its link) and completes it on import', async () => {
     const medplum = createFhirServer();
     const task = await medplum.createResource<Task>({
@@ -192,8 +275,9 @@ describe('ReviewQueuePage', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Review' }));
     expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
     expect(inputs.find((i) => i.operation === 'resolve')).toEqual({ operation: 'resolve', task: `Task/${task.id}` });
+    fireEvent.click(screen.getByLabelText("Create a new patient from the link's details"));
     fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Import 1 resource' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Import 1 item' }));
     await waitFor(async () => {
       expect((await medplum.readResource('Task', task.id)).status).toBe('completed');
     });
@@ -307,16 +391,18 @@ describe('followed links', () => {
     );
     renderWith(medplum, <ReviewQueuePage bot="shl-import" />);
     fireEvent.click(await screen.findByRole('button', { name: 'Review' }));
-    expect(await screen.findByRole('radio', { name: /Jan Doe.*patient on the task/i })).toBeChecked();
+    expect(await screen.findByRole('radio', { name: /Jan Doe.*Patient this is for/i })).toBeChecked();
     fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
     expect(await screen.findByText(/^1 new or changed, 1 no longer shared\./)).toBeInTheDocument();
     expect(screen.queryByText(/Keep following it\?/)).not.toBeInTheDocument();
-    const rows = within(screen.getByRole('region', { name: 'Condition' })).getAllByRole('checkbox');
+    const rows = within(screen.getByRole('region', { name: 'Conditions and problems' }))
+      .getAllByRole('checkbox')
+      .slice(1);
     expect(rows.map((r) => r.closest('label')?.textContent ?? r.parentElement?.parentElement?.textContent)).toEqual([
       expect.stringMatching(/Diabetes.*New or changed/),
       expect.stringMatching(/Asthma.*Unchanged/),
     ]);
-    fireEvent.click(screen.getByRole('button', { name: 'Import 2 resources' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Import 2 items' }));
     await waitFor(async () => {
       expect((await medplum.readResource('Task', task.id)).status).toBe('completed');
     });

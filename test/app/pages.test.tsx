@@ -6,52 +6,17 @@
 import { MantineProvider } from '@mantine/core';
 import type { Patient } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { ImportOutput, ResolveOutput } from '../../bots/contract';
+import type { ImportOutput, PatientMatch } from '../../bots/contract';
 import { ShlImportPage } from '../../app/ShlImportPage';
 import { PatientStep } from '../../app/components/PatientStep';
 import { ReviewStep } from '../../app/components/ReviewStep';
 import { encodeShlink } from '../../local/shl-sender';
 import { ERROR_TITLES } from '../../app/error-messages';
-import { fakeBot, renderWith } from './fake-bot';
+import { fakeBot, patient, renderWith, resolved } from './fake-bot';
 
 const KEY = 'rxTgYlOaKJPFtcEd0qcceN8wEU4p94SqAwIWQe6uX7Q';
-
-const patient: Patient = {
-  resourceType: 'Patient',
-  id: 'in',
-  name: [{ given: ['Jessica'], family: 'Argonaut' }],
-  birthDate: '1985-03-15',
-};
-
-function resolved(overrides: Partial<ResolveOutput> = {}): ResolveOutput {
-  return {
-    source: {
-      label: 'Visit',
-      origin: 'https://sender.example',
-      flags: '',
-      retrievedAt: '2026-11-24T00:00:00Z',
-      linkId: 'a'.repeat(64),
-    },
-    files: [{ contentType: 'application/fhir+json', status: 'ok', resourceCount: 2 }],
-    resources: [
-      patient,
-      {
-        resourceType: 'Condition',
-        id: 'c1',
-        subject: { reference: 'Patient/in' },
-        code: { text: 'Asthma' },
-        onsetDateTime: '2015-06-01',
-      },
-    ],
-    patient,
-    matches: [],
-    healthCards: [],
-    warnings: [],
-    ...overrides,
-  };
-}
 
 type Answer = (input: Record<string, unknown>) => unknown;
 
@@ -97,12 +62,23 @@ describe('ShlImportPage', () => {
     paste(shl);
     fireEvent.keyDown(screen.getByLabelText('SMART Health Link'), { key: 'Enter' });
     expect(await screen.findByText('Choose the patient')).toBeInTheDocument();
-    expect(screen.getByLabelText('Create a new patient')).toBeChecked();
+    // Nobody is chosen for staff: continuing waits for a choice.
+    expect(screen.getByRole('button', { name: 'Continue to review' })).toBeDisabled();
+    fireEvent.click(screen.getByLabelText("Create a new patient from the link's details"));
     fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
     expect(await screen.findByText('Asthma')).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
-    expect(await screen.findByText('2 created, 0 already in the chart.')).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'Provenance/p-1' })).toHaveAttribute('href', '/Provenance/p-1');
+    expect(screen.getByLabelText('Whose chart')).toHaveTextContent(
+      'Importing into a new patient record: Jessica Argonaut, born 1985-03-15'
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 item' }));
+    expect(await screen.findByText("1 item added to Jessica Argonaut's chart: 1 condition.")).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: "Open Jessica Argonaut's chart" })).toHaveAttribute(
+      'href',
+      '/Patient/new-1'
+    );
+    // A hand-off, not a list of ids.
+    expect(screen.queryByText(/Provenance|Condition\/c-9|Patient\/new-1/)).toBeNull();
+    expect(inputs.find((i) => i.operation === 'import')?.progress).toMatch(/^[0-9a-f-]{36}$/);
     const sent = JSON.stringify(inputs);
     expect(sent).not.toContain(KEY);
     expect(sent).not.toContain(shl.slice(8));
@@ -146,18 +122,22 @@ describe('ShlImportPage', () => {
     });
     paste(encodeShlink({ url: 'https://sender.example/m', key: KEY }));
     fireEvent.keyDown(screen.getByLabelText('SMART Health Link'), { key: 'Enter' });
-    fireEvent.click(await screen.findByRole('button', { name: 'Continue to review' }));
-    const convert = await screen.findByRole('button', { name: /^Convert .* to resources for review$/ });
-    // A failure says why, next to the document, and loses nothing.
+    fireEvent.click(await screen.findByLabelText("Create a new patient from the link's details"));
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
+    const convert = await screen.findByRole('button', { name: /^Convert .* into separate entries for review$/ });
+    // A failure says why in staff words (not the runtime's parts), next to the document, and loses nothing.
     fireEvent.click(convert);
-    expect(await screen.findByText('C-CDA conversion needs @medplum/ccda.')).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Import 1 resource' })).toBeInTheDocument();
+    expect(
+      await screen.findByText(/^This server cannot turn C-CDA documents into separate entries/)
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/@medplum\/ccda|runtime/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Import 1 item' })).toBeInTheDocument();
     fireEvent.click(convert);
     expect(await screen.findByText('Penicillin G')).toBeInTheDocument();
     expect(screen.getByText('Converted from C-CDA')).toBeInTheDocument();
     expect(screen.getByText("The C-CDA document's patient has another birth date.")).toBeInTheDocument();
     expect(inputs.filter((i) => i.operation === 'convert-ccda').at(-1)).toMatchObject({ document: ccd, patient });
-    fireEvent.click(await screen.findByRole('button', { name: 'Import 2 resources' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Import 2 items' }));
     await waitFor(() => {
       expect(inputs.find((i) => i.operation === 'import')?.resources).toEqual([patient, ccd, converted]);
     });
@@ -177,10 +157,11 @@ describe('ShlImportPage', () => {
     );
     paste(shl);
     fireEvent.click(screen.getByRole('button', { name: 'Open link' }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Continue to review' }));
+    fireEvent.click(await screen.findByLabelText("Create a new patient from the link's details"));
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
     fireEvent.click(await screen.findByLabelText('Yes, queue changes for review'));
-    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
-    await screen.findByText(/created/);
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 item' }));
+    await screen.findByText(/New chart created/);
     const sent = inputs.find((i) => i.operation === 'import') as { follow?: { sealed: string; auto: boolean } };
     expect(sent.follow?.auto).toBe(false);
     expect(sent.follow?.sealed).toBe(inputs.find((i) => i.operation === 'resolve')?.sealed);
@@ -220,48 +201,69 @@ describe('ShlImportPage', () => {
 });
 
 describe('PatientStep', () => {
-  test('a single certain match is preselected; differences are marked', async () => {
+  const twin: Patient = {
+    resourceType: 'Patient',
+    id: 'p2',
+    name: [{ given: ['Jessie'], family: 'Argonaut' }],
+    birthDate: '1985-05-13',
+    identifier: [
+      { type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] }, value: 'MRN-88' },
+    ],
+  };
+
+  function renderStep(matches: PatientMatch[]): { chosen: () => unknown } {
     let chosen: unknown;
     render(
       <MantineProvider>
-        <PatientStep
-          incoming={patient}
-          matches={[
-            {
-              patient: {
-                resourceType: 'Patient',
-                id: 'p1',
-                name: [{ given: ['Jessica'], family: 'Argonaut' }],
-                birthDate: '1985-03-15',
-              },
-              grade: 'certain',
-              score: 1,
-              basis: 'CMS rule CMS-11 (exact)',
-            },
-            {
-              patient: {
-                resourceType: 'Patient',
-                id: 'p2',
-                name: [{ given: ['Jessie'], family: 'Argonaut' }],
-                birthDate: '1985-05-13',
-              },
-              grade: 'possible',
-              score: 0.5,
-              basis: 'evidence 6',
-            },
-          ]}
-          onChoose={(c) => (chosen = c)}
-          onBack={() => undefined}
-        />
+        <PatientStep incoming={patient} matches={matches} onChoose={(c) => (chosen = c)} onBack={() => undefined} />
       </MantineProvider>
     );
+    return { chosen: () => chosen };
+  }
+
+  test('a single certain match is preselected; grades in words, the rule only on demand; differences and MRN shown', async () => {
+    const { chosen } = renderStep([
+      {
+        patient: {
+          resourceType: 'Patient',
+          id: 'p1',
+          name: [{ given: ['Jessica'], family: 'Argonaut' }],
+          birthDate: '1985-03-15',
+        },
+        grade: 'certain',
+        score: 1,
+        basis: 'CMS rule CMS-11 (exact)',
+      },
+      { patient: twin, grade: 'possible', score: 0.5, basis: 'evidence 6' },
+    ]);
     expect(screen.getByRole('radio', { name: /Jessica Argonaut/ })).toBeChecked();
-    expect(screen.getByText('1985-05-13 (differs)')).toBeInTheDocument();
+    expect(screen.getByText('Same person')).toBeInTheDocument();
+    expect(screen.getByText('Possibly the same person')).toBeInTheDocument();
+    expect(screen.queryByText(/CMS-11|evidence 6|score|0\.5/)).toBeNull();
+    const twinTable = within(screen.getByRole('table', { name: 'Jessie Argonaut beside the link' }));
+    const birth = twinTable.getByText('Birth date').closest('tr') as HTMLElement;
+    expect(birth).toHaveTextContent('1985-05-131985-03-15 (differs)');
+    expect(twinTable.getByText('MRN-88')).toBeInTheDocument();
+    fireEvent.click(screen.getAllByRole('button', { name: 'Why?' })[0] as HTMLElement);
+    expect(screen.getByText('Matching rule: CMS rule CMS-11 (exact)')).toBeInTheDocument();
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
       await Promise.resolve();
     });
-    expect(chosen).toEqual({ reference: 'Patient/p1' });
+    expect(chosen()).toEqual({ reference: 'Patient/p1' });
+  });
+
+  test('a probable candidate: nothing is chosen, a warning says a record like this exists, Continue waits', () => {
+    const { chosen } = renderStep([{ patient: twin, grade: 'probable', score: 0.8, basis: 'evidence 8.0' }]);
+    expect(screen.getByText('A record like this one may already exist')).toBeInTheDocument();
+    expect(screen.getByRole('radio', { name: /Jessie Argonaut/ })).not.toBeChecked();
+    expect(screen.getByLabelText("Create a new patient from the link's details")).not.toBeChecked();
+    expect(screen.getByRole('button', { name: 'Continue to review' })).toBeDisabled();
+    fireEvent.click(screen.getByLabelText("Create a new patient from the link's details"));
+    expect(screen.getByText('A similar record exists: make sure this is a different person.')).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('radio', { name: /Jessie Argonaut/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Continue to review' }));
+    expect(chosen()).toEqual({ reference: 'Patient/p2' });
   });
 });
 
@@ -284,13 +286,15 @@ describe('ReviewStep', () => {
         />
       </MantineProvider>
     );
-    expect(screen.getByText('Observation (5000 of 5000 selected)')).toBeInTheDocument();
-    expect(screen.getAllByRole('checkbox')).toHaveLength(25);
+    expect(screen.getByText('Results and measurements (5,000 of 5,000 selected)')).toBeInTheDocument();
+    // One checkbox for the group, 25 for the page shown.
+    expect(screen.getAllByRole('checkbox')).toHaveLength(26);
     expect(screen.getByText('The link holds 2 patients')).toBeInTheDocument();
-    fireEvent.click(screen.getByRole('button', { name: 'Select none' }));
-    expect(await screen.findByText('Observation (0 of 5000 selected)')).toBeInTheDocument();
-    fireEvent.click(screen.getAllByRole('checkbox')[0] as HTMLElement);
-    fireEvent.click(screen.getByRole('button', { name: 'Import 1 resource' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'All 5,000 results' }));
+    expect(await screen.findByText('Results and measurements (0 of 5,000 selected)')).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Import 0 items' })).toBeDisabled();
+    fireEvent.click(screen.getAllByRole('checkbox')[1] as HTMLElement);
+    fireEvent.click(screen.getByRole('button', { name: 'Import 1 item' }));
     await waitFor(() => expect(imported).toHaveLength(2));
   });
 });

@@ -23,26 +23,32 @@ afterAll(async () => {
 describe('check-in and following in Chromium', () => {
   test('a kiosk check-in is queued without showing health data; staff finish it from the queue', async () => {
     const kiosk = await session.openPage('kiosk');
-    await kiosk.getByLabel('SMART Health Link').fill(session.link('Existing patient'));
-    await kiosk.getByRole('button', { name: 'Open link' }).click();
-    await kiosk.getByText('A staff member will review your health information with you.').waitFor();
+    await kiosk.getByLabel('Your health link or QR code').fill(session.link('Existing patient'));
+    // The patient sees no sender address, before or after.
+    expect(await kiosk.locator('main').innerText()).not.toMatch(/127\.0\.0\.1|http/);
+    await kiosk.getByRole('button', { name: 'Check in' }).click();
+    await kiosk.getByText(/you are checked in\. Please take a seat: a staff member/).waitFor();
     await kiosk.screenshot({ path: `${SHOTS}/8-kiosk-thanks.png`, fullPage: true });
     const shown = await kiosk.locator('main').innerText();
-    expect(shown).not.toMatch(/Argonaut|Asthma|Hypertension/);
+    expect(shown).not.toMatch(/Argonaut|Asthma|Hypertension|127\.0\.0\.1/);
     // A public screen: no way from it to the staff pages.
     expect(await kiosk.getByRole('link', { name: 'Check-ins to review' }).count()).toBe(0);
     await kiosk.context().close();
 
     const queue = await session.openPage('queue');
     await queue.getByRole('heading', { name: 'Check-ins to review' }).waitFor();
-    await queue.getByText(/^Check-in: Existing patient/).waitFor();
+    // Said by who it is and how long they have waited, not by the sender's address.
+    const row = queue.getByRole('article', { name: 'Jessica Argonaut, born 1985-03-15' });
+    await row.getByText(/^Waiting (just now|\d+ min)$/).waitFor();
+    await row.getByText(/^Check-in: Existing patient\./).waitFor();
+    expect(await queue.locator('main').innerText()).not.toMatch(/127\.0\.0\.1/);
     await queue.screenshot({ path: `${SHOTS}/9-queue.png`, fullPage: true });
     await queue.getByRole('button', { name: 'Review' }).click();
     await queue.getByRole('heading', { name: 'Choose the patient' }).waitFor();
     // The kiosk's single certain match is the Task's patient, chosen already.
     expect(await queue.getByRole('radio', { name: /Jessica Argonaut/ }).isChecked()).toBe(true);
     await queue.getByRole('button', { name: 'Continue to review' }).click();
-    await queue.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await queue.getByRole('button', { name: /^Import \d+ items$/ }).click();
     await queue.getByRole('heading', { name: 'Done' }).waitFor();
     await queue.getByRole('button', { name: 'Back to the queue' }).click();
     await queue.getByText('Nothing to review.').waitFor();
@@ -60,10 +66,11 @@ describe('check-in and following in Chromium', () => {
     await page.getByLabel('SMART Health Link').fill(session.link('Long-lived link'));
     await page.getByLabel('SMART Health Link').press('Enter');
     await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    await page.getByLabel("Create a new patient from the link's details").check();
     await page.getByRole('button', { name: 'Continue to review' }).click();
     await page.getByRole('radio', { name: 'Yes, queue changes for review' }).check();
     await page.screenshot({ path: `${SHOTS}/10-follow-choice.png`, fullPage: true });
-    await page.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await page.getByRole('button', { name: /^Import \d+ items$/ }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
     const chart = await chartOf(page);
     // The sender adds a result, as the patient's app would (local mode's demo button).
@@ -73,22 +80,27 @@ describe('check-in and following in Chromium', () => {
 
     const queue = await session.openPage('queue');
     await queue.getByText(/^Following Long-lived link/).waitFor();
+    await queue.getByText('Maria López, born 1979-08-21').waitFor();
     await queue.getByRole('button', { name: 'Check now' }).click();
     await queue.getByText('New content was found and is listed above for review.').waitFor();
     await queue.getByText(/: 1 new or changed item, 0 items no longer shared\.$/).waitFor();
     await queue.screenshot({ path: `${SHOTS}/11-queue-followed.png`, fullPage: true });
     await queue.getByRole('button', { name: 'Review' }).click();
     await queue.getByRole('heading', { name: 'Choose the patient' }).waitFor();
-    expect(await queue.getByRole('radio', { name: /patient on the task/i }).isChecked()).toBe(true);
+    expect(await queue.getByRole('radio', { name: /Patient this is for/i }).isChecked()).toBe(true);
     await queue.getByRole('button', { name: 'Continue to review' }).click();
     await queue.getByRole('heading', { name: 'Review what will be imported' }).waitFor();
     await queue.getByText(/^1 new or changed, 0 no longer shared\./).waitFor();
     // Already followed: not offered again.
     expect(await queue.getByText('Keep following it?', { exact: false }).count()).toBe(0);
-    const observations = queue.getByRole('region', { name: 'Observation' });
+    // The new result comes first: its group before the unchanged ones, and first in it.
+    const regions = await queue.getByRole('region').evaluateAll((all) => all.map((r) => r.getAttribute('aria-label')));
+    expect(regions[0]).toBe('Results and measurements');
+    const observations = queue.getByRole('region', { name: 'Results and measurements' });
     expect(await observations.getByText('New or changed').count()).toBe(1);
+    expect(await observations.locator('label').nth(1).innerText()).toMatch(/new or changed/i);
     await queue.screenshot({ path: `${SHOTS}/12-review-changes.png`, fullPage: true });
-    await queue.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await queue.getByRole('button', { name: /^Import \d+ items$/ }).click();
     await queue.getByRole('heading', { name: 'Done' }).waitFor();
 
     // Only the new result was added to the chart; nothing already there was duplicated.

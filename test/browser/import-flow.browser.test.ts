@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('import pages in Chromium', () => {
-  test('paste a link, keep the new patient, review, import: the chart holds the resources', async () => {
+  test('paste a link, create the new patient, review, import: the chart holds the resources', async () => {
     const page = await openPage();
     await page.screenshot({ path: `${SHOTS}/1-link.png`, fullPage: true });
     await page.getByLabel('SMART Health Link').fill(link('IPS patient summary'));
@@ -59,11 +59,13 @@ describe('import pages in Chromium', () => {
     await page.getByLabel('SMART Health Link').press('Enter');
     await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/2-patient.png`, fullPage: true });
+    await page.getByLabel("Create a new patient from the link's details").check();
     await page.getByRole('button', { name: 'Continue to review' }).click();
     await page.getByRole('heading', { name: 'Review what will be imported' }).waitFor();
     await page.screenshot({ path: `${SHOTS}/3-review.png`, fullPage: true });
-    await page.getByRole('button', { name: /^Import \d+ resources$/ }).click();
+    await page.getByRole('button', { name: 'Import 7 items' }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
+    await page.getByText("7 items added to Maria López's chart: 2 conditions, 2 results,", { exact: false }).waitFor();
     await page.screenshot({ path: `${SHOTS}/4-done.png`, fullPage: true });
     const chart = await chartOf(page);
     const conditions = await session.fhir<Bundle>(`Condition?patient=${chart}`);
@@ -77,12 +79,15 @@ describe('import pages in Chromium', () => {
     const page = await openPage();
     await page.getByLabel('SMART Health Link').fill(link('C-CDA visit summary'));
     await page.getByLabel('SMART Health Link').press('Enter');
+    await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
+    await page.getByLabel("Create a new patient from the link's details").check();
     await page.getByRole('button', { name: 'Continue to review' }).click();
-    // Local mode's bot runs outside a Medplum runtime: no @medplum/ccda to convert with.
-    await page.getByRole('button', { name: /^Convert .* to resources for review$/ }).click();
-    await page.getByText(/this Medplum runtime does not provide/).waitFor();
+    // Local mode's bot runs outside a Medplum runtime: no @medplum/ccda to convert with, said in staff words.
+    await page.getByRole('button', { name: /^Convert .* into separate entries for review$/ }).click();
+    await page.getByText(/^This server cannot turn C-CDA documents into separate entries/).waitFor();
+    expect(await page.locator('main').innerText()).not.toMatch(/@medplum\/ccda|runtime/);
     await page.screenshot({ path: `${SHOTS}/13-ccda.png`, fullPage: true });
-    await page.getByRole('button', { name: 'Import 1 resource' }).click();
+    await page.getByRole('button', { name: 'Import 1 item' }).click();
     await page.getByRole('heading', { name: 'Done' }).waitFor();
     const chart = await chartOf(page);
     const documents = await session.fhir<Bundle<DocumentReference>>(`DocumentReference?patient=${chart}`);
@@ -108,7 +113,7 @@ describe('import pages in Chromium', () => {
 
   test('a USB scanner typing the link without Enter: the link opens by itself', async () => {
     const page = await openPage();
-    await page.getByLabel('SMART Health Link').focus();
+    // No click first: the field has the focus on load.
     await page.keyboard.type(link('Existing patient'), { delay: 2 });
     await page.getByRole('heading', { name: 'Choose the patient' }).waitFor();
     // The seeded Jessica Argonaut is found and preselected as the single certain match.

@@ -21,8 +21,8 @@ export interface BrowserSession {
   browser: Browser;
   /** A demo link's `shlink:/…` by its title. */
   link: (title: string) => string;
-  /** A fresh page at `path`, the camera allowed. */
-  openPage: (path?: string) => Promise<Page>;
+  /** A fresh page at `path`, the camera allowed, at `viewport` (default 1280 × 720). */
+  openPage: (path?: string, viewport?: { width: number; height: number }) => Promise<Page>;
   /** GET on the local FHIR API, e.g. `Condition?patient=Patient/1`. */
   fhir: <T>(path: string) => Promise<T>;
   close: () => Promise<void>;
@@ -48,8 +48,8 @@ export async function startBrowserSession(
     url,
     browser,
     link,
-    openPage: async (path = '') => {
-      const context = await browser.newContext({ permissions: ['camera'] });
+    openPage: async (path = '', viewport) => {
+      const context = await browser.newContext({ permissions: ['camera'], ...(viewport && { viewport }) });
       const page = await context.newPage();
       await page.goto(url + path);
       return page;
@@ -87,12 +87,8 @@ export function launchChromium(cameraVideo?: string): Promise<Browser> {
   });
 }
 
-/** The `Patient/…` the Done step links to: the chart the import went into. */
+/** The `Patient/…` the Done step's "Open chart" leads to: the chart the import went into. */
 export async function chartOf(page: Page): Promise<string> {
-  return (
-    (await page
-      .getByRole('link', { name: /^Patient\// })
-      .first()
-      .textContent()) ?? ''
-  );
+  const href = (await page.getByRole('link', { name: /^Open .* chart$/ }).getAttribute('href')) ?? '';
+  return href.replace(/^\//, '');
 }

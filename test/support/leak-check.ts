@@ -18,7 +18,8 @@ import { compactDecrypt, importJWK } from 'jose';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { decodeShlinkPayload } from '../../local/shl-sender';
 
-export type SecretKind = 'link' | 'link payload' | 'manifest URL' | 'key' | 'passcode' | 'sealed input' | 'token';
+export type SecretKind =
+  'link' | 'link payload' | 'manifest URL' | 'key' | 'passcode' | 'sealed input' | 'health card QR code' | 'token';
 
 export interface Leak {
   kind: SecretKind;
@@ -74,12 +75,19 @@ export function watchTokens(content: string | Uint8Array): void {
 }
 
 /** Watches a sealed input and what it seals: the link and passcode. */
-export function watchSealedPlaintext(sealed: string, plaintext: { shl?: unknown; passcode?: unknown }): void {
+export function watchSealedPlaintext(
+  sealed: string,
+  plaintext: { shl?: unknown; passcode?: unknown; shc?: unknown }
+): void {
   watch('sealed input', sealed);
   if (typeof plaintext.shl === 'string') {
     watchLink(plaintext.shl);
   }
   watch('passcode', plaintext.passcode);
+  // A bare health card's QR codes are its signed content.
+  for (const code of Array.isArray(plaintext.shc) ? plaintext.shc : []) {
+    watch('health card QR code', code);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Sealing as the pages do it (what is sealed goes on the leak check's list), and fresh bot keys, for tests. */
 import { exportJWK, generateKeyPair } from 'jose';
-import type { SealedInput } from '../../app/sealing';
+import type { SealedInput } from '../../bots/contract';
 import { sealForBot as sealAsPagesDo } from '../../app/sealing';
 import { watchSealedPlaintext } from './leak-check';
 
