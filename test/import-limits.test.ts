@@ -361,6 +361,28 @@ describe('writes within the server limits', () => {
     expect(await checkReferentialIntegrity(medplum, result.created)).toBeGreaterThan(80);
   });
 
+  test("a whole Bundle refused by the rate limit is waited out, even when the error is another realm's class (vmcontext)", async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, readings(5));
+    // In vmcontext the client is the server's: its OperationOutcomeError is not the bot's class.
+    class ServerRealmError extends Error {
+      constructor(readonly outcome: OperationOutcome) {
+        super('Too Many Requests');
+      }
+    }
+    const original = medplum.executeBatch.bind(medplum);
+    let refusals = 0;
+    vi.spyOn(medplum, 'executeBatch').mockImplementation((bundle, options) => {
+      if (bundle.type === 'transaction' && refusals++ === 0) {
+        return Promise.reject(new ServerRealmError(rateLimited(5)));
+      }
+      return original(bundle, options);
+    });
+    const result = await runImport(bot, resolved, { create: resolved.patient });
+    expect(refusals).toBeGreaterThan(1);
+    expect(result.created.filter((r) => r.startsWith('Observation/'))).toHaveLength(5);
+  });
+
   test('past SHL_MAX_RATE_WAIT_MS the import gives up: rate-limited, and nothing is left', async () => {
     const { medplum, bot } = await setup(sender(), { SHL_MAX_RATE_WAIT_MS: '50' });
     const resolved = await resolveBundle(sender(), bot, readings(3));

@@ -7,7 +7,7 @@
  * gives up with `rate-limited`.
  */
 import type { MedplumClient } from '@medplum/core';
-import { getStatus, normalizeErrorString, normalizeOperationOutcome } from '@medplum/core';
+import { getStatus, isOperationOutcome, normalizeErrorString } from '@medplum/core';
 import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
 import { ShlError } from '../shl/errors';
 import { parseJsonObject } from '../shl/json';
@@ -48,9 +48,15 @@ export function isRateLimited(outcome: OperationOutcome | undefined): boolean {
   return outcome !== undefined && getStatus(outcome) === 429;
 }
 
-/** The outcome of a thrown error, if the server gave one. */
+/**
+ * The outcome of a thrown error, if the server gave one. Read from the error's `outcome` field,
+ * not by `instanceof`: in the vmcontext runtime the client that threw is the server's, whose
+ * `OperationOutcomeError` is another class than the one bundled with the bot (taken for a plain
+ * error, a 429 would read as a 400 and the import would not wait).
+ */
 export function outcomeOf(err: unknown): OperationOutcome | undefined {
-  return typeof err === 'object' && err !== null && 'outcome' in err ? normalizeOperationOutcome(err) : undefined;
+  const outcome = typeof err === 'object' && err !== null && 'outcome' in err ? err.outcome : undefined;
+  return isOperationOutcome(outcome) ? outcome : undefined;
 }
 
 /**
