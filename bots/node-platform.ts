@@ -220,9 +220,15 @@ function guardedLookup(allowPrivate: boolean) {
   };
 }
 
-/** Raw deflate, fast (level 1: FHIR JSON shrinks nearly as much as at the default level). */
+/**
+ * Raw deflate, fast: level 1 (FHIR JSON shrinks nearly as much as at the default level) with an
+ * 8 KB window and the largest hash table. On 2.8 MB of JSON that compresses poorly (the bench's
+ * incompressible link) this takes about 45 % less CPU time than level 1's default 32 KB window
+ * (18 against 32 ms), for 1 % more bytes; on JSON that compresses well the time is the same and
+ * the output smaller. Any inflater reads it (a smaller window is always readable).
+ */
 export function deflateRaw(data: Uint8Array): Uint8Array {
-  return deflateRawSync(data, { level: 1 });
+  return deflateRawSync(data, { level: 1, windowBits: 13, memLevel: 9 });
 }
 
 /** Raw inflate with the output capped: memory stays bounded on a decompression bomb. */
