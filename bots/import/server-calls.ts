@@ -53,11 +53,18 @@ export function outcomeOf(err: unknown): OperationOutcome | undefined {
   return typeof err === 'object' && err !== null && 'outcome' in err ? normalizeOperationOutcome(err) : undefined;
 }
 
-/** Posts a bundle; a 429 for the whole request is waited out and the same bundle sent again. */
-export async function postBundle(medplum: MedplumClient, bundle: Bundle, budget: RateLimitBudget): Promise<Bundle> {
+/**
+ * Runs one request; a 429 for the whole request (nothing of it applied) is waited out and the
+ * request made again.
+ */
+export async function patiently<T>(
+  medplum: MedplumClient,
+  budget: RateLimitBudget,
+  request: () => Promise<T>
+): Promise<T> {
   for (;;) {
     try {
-      return await medplum.executeBatch(bundle);
+      return await request();
     } catch (err) {
       const outcome = outcomeOf(err);
       if (!isRateLimited(outcome)) {
@@ -66,6 +73,11 @@ export async function postBundle(medplum: MedplumClient, bundle: Bundle, budget:
       await budget.wait(medplum, outcome);
     }
   }
+}
+
+/** Posts a bundle, patiently. */
+export function postBundle(medplum: MedplumClient, bundle: Bundle, budget: RateLimitBudget): Promise<Bundle> {
+  return patiently(medplum, budget, () => medplum.executeBatch(bundle));
 }
 
 /**

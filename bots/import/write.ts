@@ -24,7 +24,7 @@ import { ShlError } from '../shl/errors';
 import type { PlannedItem } from './plan';
 import { hashTagCode } from './plan';
 import type { RateLimitBudget } from './server-calls';
-import { describeEntry, isRateLimited, outcomeOf, postBundle } from './server-calls';
+import { describeEntry, isRateLimited, outcomeOf, patiently, postBundle } from './server-calls';
 
 export interface WriteSettings {
   /** The largest request body the server takes (its `maxJsonSize`), with room to spare. */
@@ -97,7 +97,7 @@ export async function writeItems(
     }
     const patientRef = refs.get(patient) ?? patient;
     for (const binary of solo) {
-      created.push(await uploadBinary(medplum, binary, refs));
+      created.push(await uploadBinary(medplum, binary, refs, settings.budget));
       refs.set(binary.urn, created.at(-1) as string);
       report();
     }
@@ -348,7 +348,8 @@ function danglingAfter(
 async function uploadBinary(
   medplum: MedplumClient,
   item: PlannedItem,
-  refs: ReadonlyMap<string, string>
+  refs: ReadonlyMap<string, string>,
+  budget: RateLimitBudget
 ): Promise<string> {
   const binary = item.resource as Binary;
   const securityContext = binary.securityContext?.reference;
@@ -356,11 +357,13 @@ async function uploadBinary(
   if (!data) {
     throw new WriteRefused('An attached file is not valid base64.', []);
   }
-  const stored = await medplum.createBinary({
-    data,
-    contentType: binary.contentType,
-    ...(securityContext && { securityContext: { reference: refs.get(securityContext) ?? securityContext } }),
-  });
+  const stored = await patiently(medplum, budget, () =>
+    medplum.createBinary({
+      data,
+      contentType: binary.contentType,
+      ...(securityContext && { securityContext: { reference: refs.get(securityContext) ?? securityContext } }),
+    })
+  );
   return `Binary/${stored.id}`;
 }
 
