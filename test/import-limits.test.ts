@@ -145,6 +145,18 @@ describe('staged import', () => {
     expect(await medplum.searchResources('Binary', {})).toHaveLength(0);
   });
 
+  test('where creating a Binary is refused, resolve still answers, without a handle and with a warning', async () => {
+    const { medplum, bot } = await setup(sender());
+    const post = medplum.post.bind(medplum);
+    vi.spyOn(medplum, 'post').mockImplementation((url, ...rest) =>
+      String(url).endsWith('/Binary') ? Promise.reject(new Error('forbidden')) : post(url, ...rest)
+    );
+    const resolved = await resolveBundle(sender(), bot, aboutP(observation('o1', 1)));
+    expect(resolved.staged).toBeUndefined();
+    expect(resolved.resources.map((r) => r.resourceType).sort()).toEqual(['Observation', 'Patient']);
+    expect(resolved.warnings.join(' ')).toMatch(/could not be kept on the server/);
+  });
+
   test('a small result is kept as plain JSON, a large one deflated', async () => {
     const { medplum, bot } = await setup(sender());
     const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);

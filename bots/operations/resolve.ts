@@ -16,25 +16,33 @@ export const resolveOperation: Operation = async (run, input) => {
   if (opened.resources.length === 0) {
     return opened;
   }
-  const resolved = await withSharedOnFile(run, opened);
+  // Staging needs only the resources: it is written while the shared ones are looked up.
+  const [resolved, staged] = await Promise.all([withSharedOnFile(run, opened), stage(run, opened)]);
+  if (staged !== undefined) {
+    return { ...resolved, staged };
+  }
+  // Where the user may not create Binaries, the pages send the reviewed resources instead.
+  return {
+    ...resolved,
+    warnings: [
+      ...resolved.warnings,
+      'The shared data could not be kept on the server for the import (creating a Binary was refused): the import page will send it back, which the server refuses for very large links.',
+    ],
+  };
+};
+
+/** The handle of the kept result; undefined when it could not be kept. */
+async function stage(run: BotRun, resolved: ResolveOutput): Promise<string | undefined> {
   try {
-    const staged = await stageResult(await run.staging(), {
+    return await stageResult(await run.staging(), {
       source: resolved.source,
       resources: resolved.resources,
       ...(resolved.patient?.id && { subject: `Patient/${resolved.patient.id}` }),
     });
-    return { ...resolved, staged };
   } catch {
-    // Where the user may not create Binaries, the pages send the reviewed resources instead.
-    return {
-      ...resolved,
-      warnings: [
-        ...resolved.warnings,
-        'The shared data could not be kept on the server for the import (creating a Binary was refused): the import page will send it back, which the server refuses for very large links.',
-      ],
-    };
+    return undefined;
   }
-};
+}
 
 export const checkInOperation: Operation = async (run, input) =>
   checkIn(
