@@ -4,20 +4,28 @@
  * handle; `check-in` imports unattended or queues a review Task, and answers no health data.
  */
 import type { BotRun, Operation } from '../bot-run';
+import type { Resource } from '@medplum/fhirtypes';
 import type { ResolveOutput } from '../contract';
+import type { ResolveResult } from '../shl/resolve';
 import { findSharedOnFile } from '../import/existing';
 import { RateLimitBudget } from '../import/server-calls';
 import { checkIn } from '../import/check-in';
 import { stageResult } from '../import/staging';
-import { openSealedLink } from './open-link';
+import { matchesOf, openSealedLink, resolveSealedLink } from './open-link';
 
 export const resolveOperation: Operation = async (run, input) => {
-  const opened = await openSealedLink(run, input);
-  if (opened.resources.length === 0) {
-    return opened;
+  const result = await resolveSealedLink(run, input);
+  if (result.resources.length === 0) {
+    return { ...result, matches: await matchesOf(run, result) };
   }
-  // Staging needs only the resources: it is written while the shared ones are looked up.
-  const [resolved, staged] = await Promise.all([withSharedOnFile(run, opened), stage(run, opened)]);
+  // Matching, the lookup of shared resources on file and staging need only the resolved link:
+  // they run side by side (their server round trips overlap).
+  const [matches, onFile, staged] = await Promise.all([
+    matchesOf(run, result),
+    sharedOnFile(run, result.resources),
+    stage(run, result),
+  ]);
+  const resolved: ResolveOutput = { ...result, matches, ...(onFile.length > 0 && { onFile }) };
   if (staged !== undefined) {
     return { ...resolved, staged };
   }
@@ -32,7 +40,7 @@ export const resolveOperation: Operation = async (run, input) => {
 };
 
 /** The handle of the kept result; undefined when it could not be kept. */
-async function stage(run: BotRun, resolved: ResolveOutput): Promise<string | undefined> {
+async function stage(run: BotRun, resolved: ResolveResult): Promise<string | undefined> {
   try {
     return await stageResult(await run.staging(), {
       source: resolved.source,
@@ -54,12 +62,11 @@ export const checkInOperation: Operation = async (run, input) =>
     run.importSettings
   );
 
-/** Marks the link's shared resources already on this server (a failed lookup only leaves them unmarked). */
-async function withSharedOnFile(run: BotRun, resolved: ResolveOutput): Promise<ResolveOutput> {
+/** The link's shared resources already on this server (a failed lookup only leaves them unmarked). */
+async function sharedOnFile(run: BotRun, resources: Resource[]): Promise<NonNullable<ResolveOutput['onFile']>> {
   try {
-    const onFile = await findSharedOnFile(run.medplum, resolved.resources, new RateLimitBudget(run.importSettings));
-    return onFile.length > 0 ? { ...resolved, onFile } : resolved;
+    return await findSharedOnFile(run.medplum, resources, new RateLimitBudget(run.importSettings));
   } catch {
-    return resolved;
+    return [];
   }
 }
