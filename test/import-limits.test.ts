@@ -17,7 +17,7 @@ import type {
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test, vi } from 'vitest';
 import type { MockClient } from '@medplum/mock';
-import { sealBox } from '../bots/bot-box';
+import { openBoxBytes, sealBox } from '../bots/bot-box';
 import { importSealingKey } from '../bots/sealing';
 import { STAGED_TAG } from '../bots/import/staging';
 import type { ImportOutput, ResolveOutput } from '../bots/contract';
@@ -143,6 +143,44 @@ describe('staged import', () => {
     );
     // Every piece is deleted once imported.
     expect(await medplum.searchResources('Binary', {})).toHaveLength(0);
+  });
+
+  test('where creating a Binary is refused, resolve still answers, without a handle and with a warning', async () => {
+    const { medplum, bot } = await setup(sender());
+    const post = medplum.post.bind(medplum);
+    vi.spyOn(medplum, 'post').mockImplementation((url, ...rest) =>
+      String(url).endsWith('/Binary') ? Promise.reject(new Error('forbidden')) : post(url, ...rest)
+    );
+    const resolved = await resolveBundle(sender(), bot, aboutP(observation('o1', 1)));
+    expect(resolved.staged).toBeUndefined();
+    expect(resolved.resources.map((r) => r.resourceType).sort()).toEqual(['Observation', 'Patient']);
+    expect(resolved.warnings.join(' ')).toMatch(/could not be kept on the server/);
+  });
+
+  test('a small result is kept as plain JSON, a large one deflated', async () => {
+    const { medplum, bot } = await setup(sender());
+    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
+    const box = {
+      key: key.storageKey,
+      subtle: crypto.subtle,
+      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
+    };
+    const opened = async (resolved: ResolveOutput): Promise<Uint8Array | undefined> => {
+      const pieces = await Promise.all(
+        (resolved.staged ?? '').split(',').map(async (reference) => {
+          const piece = await medplum.readReference<Binary>({ reference });
+          return Buffer.from(piece.data ?? '', 'base64');
+        })
+      );
+      return openBoxBytes(box, 'staged-result', new Uint8Array(Buffer.concat(pieces)));
+    };
+    const small = await opened(await resolveBundle(sender(), bot, aboutP(observation('o1', 1))));
+    expect(small?.[0]).toBe('{'.charCodeAt(0));
+    expect(JSON.parse(Buffer.from(small ?? []).toString('utf8'))).toMatchObject({ format: 'shl-import-staged-v1' });
+    const large = await opened(await resolveBundle(sender(), bot, readings(1500)));
+    // The byte that marks deflated JSON, then far fewer bytes than the JSON itself.
+    expect(large?.[0]).toBe(0);
+    expect(large?.length).toBeLessThan(128 * 1024);
   });
 
   test('a result kept as plain JSON, as before results were deflated, still imports', async () => {

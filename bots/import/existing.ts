@@ -182,7 +182,12 @@ export async function findSharedOnFile(
   for (const resource of shared) {
     const tokens = identifierTokens(resource, true);
     if (tokens.length > 0) {
-      byType.set(resource.resourceType, [...(byType.get(resource.resourceType) ?? []), ...tokens]);
+      const list = byType.get(resource.resourceType);
+      if (list) {
+        list.push(...tokens);
+      } else {
+        byType.set(resource.resourceType, tokens);
+      }
     }
   }
   for (const [type, tokens] of byType) {

@@ -5,13 +5,14 @@
  * `SHL_IMPORT_KEY`, bound to the user who resolved the link (another user's import cannot use
  * it), valid for 24 hours, and deleted once imported.
  *
- * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), serialized a few
- * hundred resources at a time so that no second copy of the whole result is ever held as a
- * string. Storage is Binaries: the sealed bytes in pieces of at most 600 KB (a Medplum server
- * refuses a Binary whose inline data passes 1 MB), written through the Binary endpoint, which
- * takes any body size; the handle lists them in order (one piece, once deflated, for most
- * links). A server keeps the data in its storage and serves it raw; Medplum's in-memory router
- * keeps it inline. Both are read here, and results kept as plain JSON before deflating still load.
+ * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), or as plain JSON under
+ * 128 KB (one piece either way, and kept sooner), serialized a few hundred resources at a time so
+ * that no second copy of the whole result is ever held as a string. Storage is Binaries: the
+ * sealed bytes in pieces of at most 600 KB (a Medplum server refuses a Binary whose inline data
+ * passes 1 MB), written through the Binary endpoint, which takes any body size; the handle lists
+ * them in order (one piece, once deflated, for most links). A server keeps the data in its storage
+ * and serves it raw; Medplum's in-memory router keeps it inline. Both are read here, and so are
+ * results of any size kept as plain JSON, as they were before deflating.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
@@ -34,6 +35,11 @@ const PIECE_BYTES = 600 * 1024;
 const MAX_PIECES = 100;
 /** The first byte of a box holding deflated JSON (a box of plain JSON starts with `{`). */
 const DEFLATED = 0;
+/**
+ * A result smaller than this is kept as plain JSON: it fits one piece either way, and deflating
+ * it (mostly zlib setting up its tables) took a tenth of a small link's resolve.
+ */
+const PLAIN_BELOW = 128 * 1024;
 /** Resources serialized at a time. */
 const BATCH = 256;
 /** More than this is more than one string can hold: no staged result inflates past it. */
@@ -71,11 +77,8 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
     requester: deps.requester ?? '',
     ...rest,
   };
-  const deflated = deps.deflateRaw(serialize(envelope, resources));
-  const plaintext = new Uint8Array(deflated.length + 1);
-  plaintext[0] = DEFLATED;
-  plaintext.set(deflated, 1);
-  const body = await sealBoxBytes(deps, 'staged-result', plaintext);
+  const json = serialize(envelope, resources);
+  const body = await sealBoxBytes(deps, 'staged-result', json.length < PLAIN_BELOW ? json : deflated(deps, json));
   const ids: string[] = [];
   for (let start = 0; start < body.length; start += PIECE_BYTES) {
     const binary = await deps.medplum.post<Binary>(
@@ -91,6 +94,15 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
     ids.push(`Binary/${binary.id ?? ''}`);
   }
   return ids.join(',');
+}
+
+/** The JSON deflated, after the byte that marks a deflated box. */
+function deflated(deps: StagingDeps, json: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const bytes = deps.deflateRaw(json);
+  const plaintext = new Uint8Array(bytes.length + 1);
+  plaintext[0] = DEFLATED;
+  plaintext.set(bytes, 1);
+  return plaintext;
 }
 
 /**

@@ -17,14 +17,21 @@ import { decodeUtf8 } from '../shl/base64url';
 import { ShlError } from '../shl/errors';
 import { parseJson } from '../shl/json';
 import { parseShl } from '../shl/link';
+import type { ResolveResult } from '../shl/resolve';
 import { resolveShl } from '../shl/resolve';
 import { MAX_SHC_PARTS, resolveHealthCardCodes } from '../shl/shc';
 
 /**
- * Opens `input.sealed` (or the link a review Task holds, `input.task`) and resolves the link;
- * `input.recipient` overrides the default recipient.
+ * Opens `input.sealed` (or the link a review Task holds, `input.task`), resolves the link and
+ * looks for the existing Patients that match; `input.recipient` overrides the default recipient.
  */
 export async function openSealedLink(run: BotRun, input: Record<string, unknown>): Promise<ResolveOutput> {
+  const result = await resolveSealedLink(run, input);
+  return { ...result, matches: await matchesOf(run, result) };
+}
+
+/** `openSealedLink` without the matching, for callers that look for matches beside other work. */
+export async function resolveSealedLink(run: BotRun, input: Record<string, unknown>): Promise<ResolveResult> {
   if ('shl' in input || 'passcode' in input || 'shc' in input) {
     throw new ShlError(
       'sealing-required',
@@ -40,19 +47,20 @@ export async function openSealedLink(run: BotRun, input: Record<string, unknown>
     allowHosts: run.settings.allowHosts,
     trustedIssuers: run.settings.trustedIssuers,
   };
-  let result;
   if ('shc' in opened) {
-    result = await resolveHealthCardCodes(opened.shc, settings);
-  } else {
-    const link = parseShl(opened.shl);
-    const recipient =
-      (typeof input.recipient === 'string' && input.recipient.trim()) ||
-      run.settings.recipient ||
-      (await projectName(run.medplum));
-    result = await resolveShl(link, { ...settings, recipient, passcode: opened.passcode });
+    return resolveHealthCardCodes(opened.shc, settings);
   }
-  const matches = result.patient ? await matchesFor(run.medplum, result.patient, result.warnings) : [];
-  return { ...result, matches };
+  const link = parseShl(opened.shl);
+  const recipient =
+    (typeof input.recipient === 'string' && input.recipient.trim()) ||
+    run.settings.recipient ||
+    (await projectName(run.medplum));
+  return resolveShl(link, { ...settings, recipient, passcode: opened.passcode });
+}
+
+/** The existing Patients that match the link's patient (none when it has none). */
+export async function matchesOf(run: BotRun, result: ResolveResult): Promise<PatientMatch[]> {
+  return result.patient ? matchesFor(run.medplum, result.patient, result.warnings) : [];
 }
 
 /**
