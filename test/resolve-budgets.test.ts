@@ -4,16 +4,14 @@
  * instead of growing until the process runs out of memory; the peak memory of each is measured
  * in `npm run bench`.
  */
-import { CompactSign, generateKeyPair } from 'jose';
-import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ResolveBudget } from '../bots/shl/budget';
 import { DEFAULT_LIMITS } from '../bots/shl/platform';
 import { isShlError } from '../bots/shl/errors';
 import { ShlSender } from '../local/shl-sender';
 import { createBotHarness, errorCode, ok } from './support/bot';
+import { nestedFile, paddedCards, tinyBundle } from './support/exhaustion-shapes';
 
-const FHIR = 'application/fhir+json';
 let sender: ShlSender;
 
 beforeAll(async () => {
@@ -23,12 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sender.close();
 });
-
-/** A Bundle of `count` tiny resources: a few hundred KB of zip that parses into very many objects. */
-function tiny(count: number): string {
-  const entry = '{"resource":{"resourceType":"Basic","code":{"text":"x"}}}';
-  return `{"resourceType":"Bundle","type":"collection","entry":[${Array.from({ length: count }, () => entry).join(',')}]}`;
-}
 
 async function resolveFiles(
   files: Parameters<ShlSender['createLink']>[0]['files'],
@@ -42,7 +34,7 @@ async function resolveFiles(
 
 describe('budgets over the whole resolve', () => {
   test('a small zip file expanding to more resources than one link may hold: too-large before it is parsed', async () => {
-    const { code, message } = await resolveFiles([{ content: tiny(60_000), contentType: FHIR, zip: true }], {
+    const { code, message } = await resolveFiles([tinyBundle(60_000)], {
       SHL_MAX_RESOURCES: '10000',
     });
     expect(code).toBe('too-large');
@@ -55,7 +47,7 @@ describe('budgets over the whole resolve', () => {
       SHL_MAX_TOTAL_BYTES: String(800_000),
       SHL_MAX_FILE_BYTES: String(400_000),
     });
-    const file = { content: tiny(3_000), contentType: FHIR, zip: true };
+    const file = tinyBundle(3_000);
     const link = await sender.createLink({ files: Array.from({ length: 8 }, () => file) });
     const resolved = ok(await bot.resolve(link.shl));
     const failed = resolved.files.filter((f) => f.status === 'failed');
@@ -67,7 +59,7 @@ describe('budgets over the whole resolve', () => {
 
   test('resources over all files count together: past 20,000 the rest are not read', async () => {
     const bot = await createBotHarness({ SHL_ALLOW_HOSTS: sender.host });
-    const file = { content: tiny(3_000), contentType: FHIR, zip: true };
+    const file = tinyBundle(3_000);
     const link = await sender.createLink({ files: Array.from({ length: 8 }, () => file) });
     const resolved = ok(await bot.resolve(link.shl));
     expect(resolved.resources).toHaveLength(18_000);
@@ -78,27 +70,12 @@ describe('budgets over the whole resolve', () => {
   });
 
   test("a health-card file whose cards each inflate under the file limit, together over the link's total: too-large", async () => {
-    const { privateKey } = await generateKeyPair('ES256');
-    const payload = deflateRawSync(JSON.stringify({ iss: 'https://issuer.example', padding: 'x'.repeat(300_000) }));
-    const card = await new CompactSign(payload)
-      .setProtectedHeader({ alg: 'ES256', zip: 'DEF', kid: 'k' })
-      .sign(privateKey);
-    const { code } = await resolveFiles(
-      [
-        {
-          content: JSON.stringify({ verifiableCredential: Array.from({ length: 20 }, () => card) }),
-          contentType: 'application/smart-health-card',
-        },
-      ],
-      { SHL_MAX_TOTAL_BYTES: String(2_000_000) }
-    );
+    const { code } = await resolveFiles([await paddedCards(20, 300_000)], { SHL_MAX_TOTAL_BYTES: String(2_000_000) });
     expect(code).toBe('too-large');
   });
 
   test('a file nested 100,000 levels deep: too-large with a clear message, no stack overflow', async () => {
-    const depth = 100_000;
-    const content = `{"resourceType":"Basic","extension":${'['.repeat(depth)}${']'.repeat(depth)}}`;
-    const { code, message } = await resolveFiles([{ content, contentType: FHIR, zip: true }]);
+    const { code, message } = await resolveFiles([nestedFile(100_000)]);
     expect(code).toBe('too-large');
     expect(message).toMatch(/nested more than 200 levels/);
   });

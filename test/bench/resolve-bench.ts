@@ -150,19 +150,17 @@ export interface PeakHeap {
 
 /** Peak heap of one resolve by `runner`, measured in a process of its own (`heap-probe.ts`). */
 export function peakHeap(shape: ShapeName, runner: Runner): PeakHeap {
-  const output = execFileSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--max-semi-space-size=1',
-      '--gc-global',
-      '--import',
-      'tsx',
-      'test/bench/heap-probe.ts',
-      shape,
-      runner,
-    ],
-    { encoding: 'utf8' }
-  );
-  return JSON.parse(output) as PeakHeap;
+  return runProbe(
+    'test/bench/heap-probe.ts',
+    [shape, runner],
+    ['--expose-gc', '--max-semi-space-size=1', '--gc-global']
+  ) as PeakHeap;
+}
+
+/** Runs a probe file in a Node process of its own and answers the JSON of its last line (the bot logs before it). */
+export function runProbe(file: string, args: readonly string[], nodeFlags: readonly string[] = []): unknown {
+  const output = execFileSync(process.execPath, [...nodeFlags, '--import', 'tsx', file, ...args], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.trimEnd().split('\n').at(-1) ?? '');
 }

@@ -10,6 +10,9 @@ import { gzipSync } from 'node:zlib';
 import { evaluateHoldout, HOLDOUT_POOL } from '../support/matching-holdout';
 import { evaluateMatcher } from '../support/matcher-evaluation';
 import { printLookalikes, printMatcher } from './matcher-bench';
+import { DEFAULT_LIMITS } from '../../bots/shl/platform';
+import { benchExhaustion, EXHAUSTION_SHAPES } from './exhaustion-bench';
+import type { ExhaustionShape } from './exhaustion-bench';
 import { benchTransaction } from './import-bench';
 import { SHAPES } from './link-shapes';
 import { buildPageSizes, total } from './page-sizes';
@@ -66,6 +69,28 @@ if (run('heap')) {
     const peaks = (['ours', 'oursWriteFree', 'theirs', 'floor'] as const).map((runner) => peakHeap(shape, runner));
     const cells = peaks.map((p) => pad(`${mb(p.heap)} (${ratio(p.heap, p.plaintextBytes)}x) +${mb(p.external)}`, 22));
     console.log(`  ${shape.padEnd(15)}${pad(mb(peaks[0]?.plaintextBytes ?? 0), 6)}${cells.join('')}`);
+  }
+}
+
+if (run('exhaustion')) {
+  const deadline = DEFAULT_LIMITS.resolveTimeoutMs;
+  console.log('Exhaustion shapes: one resolve each, default limits, in a process of its own (the link built there');
+  console.log(
+    `  too: peak RSS is the whole process's); goal: peak RSS < 300 MB and wall < ${deadline} ms (the resolve`
+  );
+  console.log('  deadline), and the control resolves all its 5,001 resources');
+  console.log(
+    `  ${'shape'.padEnd(15)}${'answer'.padEnd(40)}${pad('wall ms', 8)}${pad('RSS before', 11)}${pad('peak RSS MB', 12)}${pad('goal met', 9)}`
+  );
+  for (const shape of Object.keys(EXHAUSTION_SHAPES) as ExhaustionShape[]) {
+    const f = benchExhaustion(shape);
+    const met = f.peakRssMB < 300 && f.ms < deadline && (shape !== 'control' || f.answer.startsWith('ok: 5001 '));
+    console.log(
+      `  ${shape.padEnd(15)}${f.answer.padEnd(40)}${pad(f.ms.toFixed(0), 8)}${pad(f.rssBeforeMB.toFixed(0), 11)}${pad(f.peakRssMB.toFixed(0), 12)}${pad(met ? 'yes' : 'NO', 9)}`
+    );
+  }
+  for (const [shape, description] of Object.entries(EXHAUSTION_SHAPES)) {
+    console.log(`  ${shape.padEnd(15)}${description}`);
   }
 }
 
