@@ -45,7 +45,7 @@ export const GUARD_MODULES: GuardModule[] = [
     name: 'follow-scheduling',
     // Which links a run polls and in what order, the back-off, and the schedule kept on the Task.
     mutate: ['bots/import/follow.ts:84-140', 'bots/import/tasks.ts:45-121'],
-    tests: ['bots/import/follow.test.ts'],
+    tests: ['bots/import/follow.test.ts', 'bots/import/tasks.test.ts'],
   },
   {
     name: 'matcher-gates',
