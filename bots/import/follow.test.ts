@@ -403,7 +403,10 @@ describe('pollFollowed: "Check now" and Tasks the bot did not write', () => {
       code: { coding: [REVIEW_TASK_CODE] },
     });
     for (const reference of [`Task/${done.id}`, `Task/${review.id}`, 'Task/missing']) {
-      await expect(pollFollowed(medplum, run.d, reference)).rejects.toMatchObject({ code: 'invalid-input' });
+      await expect(pollFollowed(medplum, run.d, reference)).rejects.toMatchObject({
+        code: 'invalid-input',
+        message: `"task" must be a followed link's Task that is still in progress.`,
+      });
     }
     expect(run.asked).toEqual(['now-please']);
   });

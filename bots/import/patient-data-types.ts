@@ -50,9 +50,7 @@ export const PATIENT_DATA_TYPES: ReadonlySet<string> = new Set([
 
 /** The allowed types: the built-in list, narrowed by a comma-separated secret when given. */
 export function allowedTypes(secret: string | undefined): ReadonlySet<string> {
-  const wanted = (secret ?? '')
-    .split(/[\s,]+/)
-    .map((t) => t.trim())
-    .filter(Boolean);
+  // Split on runs of commas and white space, so no name keeps a space; the empty ends are dropped.
+  const wanted = (secret ?? '').split(/[\s,]+/).filter(Boolean);
   return wanted.length === 0 ? PATIENT_DATA_TYPES : new Set(wanted.filter((t) => PATIENT_DATA_TYPES.has(t)));
 }

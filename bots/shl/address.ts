@@ -127,10 +127,9 @@ export function isBlockedAddress(address: string): boolean {
   return BLOCKED_V6.some(([prefix, length]) => matchesV6(groups, prefix, length));
 }
 
+/** 240.0.0.0/4 takes in the limited broadcast address 255.255.255.255 too. */
 function isBlockedV4(value: number): boolean {
-  return (
-    value === 0xffffffff || BLOCKED_V4.some(([base, prefix]) => value >>> (32 - prefix) === base >>> (32 - prefix))
-  );
+  return BLOCKED_V4.some(([base, prefix]) => value >>> (32 - prefix) === base >>> (32 - prefix));
 }
 
 function matchesV6(groups: number[], prefix: number[], length: number): boolean {

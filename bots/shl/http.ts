@@ -6,9 +6,10 @@
  * The transport checks the addresses a host name resolves to.
  */
 import { isBlockedAddress, isIpLiteral } from './address';
-import type { ResolveBudget } from './budget';
+import { ResolveBudget } from './budget';
 import { ShlError } from './errors';
 import type { HttpResponse, Limits, Platform } from './platform';
+import { DEFAULT_LIMITS } from './platform';
 
 /** What every outbound request of one resolve shares. */
 export interface FetchContext {
@@ -20,6 +21,27 @@ export interface FetchContext {
   deadline: number;
   /** What the whole resolve may still consume. */
   budget: ResolveBudget;
+}
+
+/**
+ * The context of one resolve, starting now: the limits (defaults overridden by `options.limits`),
+ * the deadline `resolveTimeoutMs` from now, and one budget over everything the resolve fetches.
+ */
+export function startResolve(options: {
+  platform: Platform;
+  limits?: Partial<Limits>;
+  allowHosts?: ReadonlySet<string>;
+}): FetchContext {
+  const { platform } = options;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const deadline = platform.now() + limits.resolveTimeoutMs;
+  return {
+    platform,
+    limits,
+    allowHosts: options.allowHosts ?? new Set(),
+    deadline,
+    budget: new ResolveBudget(limits, platform.now, deadline),
+  };
 }
 
 export interface FetchInit {

@@ -17,12 +17,11 @@ import { decryptFile, importFileKey } from './jwe';
 import type { ParsedLink } from './link';
 import type { Manifest, ManifestFile } from './manifest';
 import { fetchDirectFile, fetchLocation, requestManifest } from './manifest';
+import { startResolve } from './http';
 import { normalizeResources } from './normalize';
 import type { Limits, Platform } from './platform';
-import { DEFAULT_LIMITS } from './platform';
 import { chooseSubject } from '../fhir/subject';
 import { parseJson } from './json';
-import { ResolveBudget } from './budget';
 
 export interface ResolveOptions {
   platform: Platform;
@@ -84,16 +83,8 @@ export async function resolveShl(link: ParsedLink, options: ResolveOptions): Pro
   if (link.flags.has('P') && !options.passcode) {
     throw new ShlError('passcode-required', 'This link is protected by a passcode. Ask the patient for it.');
   }
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const started = platform.now();
-  const deadline = started + limits.resolveTimeoutMs;
-  const ctx: FetchContext = {
-    platform,
-    limits,
-    allowHosts: options.allowHosts ?? new Set(),
-    deadline,
-    budget: new ResolveBudget(limits, platform.now, deadline),
-  };
+  const ctx = startResolve(options);
   const warnings = [...link.warnings];
   const { payload } = link;
   if (payload.exp !== undefined && payload.exp * 1000 < started) {

@@ -8,16 +8,14 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { chooseSubject } from '../fhir/subject';
 import { encodeUtf8, toHex } from './base64url';
-import { ResolveBudget } from './budget';
 import { collectGroups } from './bundle-entries';
 import { HEALTH_CARD } from './content-type';
 import { ShlError } from './errors';
 import type { IssuerDirectory } from './health-card';
 import { parseTrustedIssuers, readHealthCardFile } from './health-card';
-import type { FetchContext } from './http';
+import { startResolve } from './http';
 import { normalizeResources } from './normalize';
 import type { Limits, Platform } from './platform';
-import { DEFAULT_LIMITS } from './platform';
 import type { HealthCardResult, ResolveResult } from './resolve';
 
 /** One QR code of a card: part `index` of `total` (1 of 1 for a card in one code). */
@@ -117,16 +115,8 @@ export async function resolveHealthCardCodes(
 ): Promise<ResolveResult> {
   const jws = jwsFromShc(codes);
   const { platform } = options;
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const deadline = platform.now() + limits.resolveTimeoutMs;
-  const ctx: FetchContext = {
-    platform,
-    limits,
-    allowHosts: options.allowHosts ?? new Set(),
-    deadline,
-    // The same whole-resolve budget as a link's: the issuer's key fetch and verification count.
-    budget: new ResolveBudget(limits, platform.now, deadline),
-  };
+  // The same whole-resolve budget as a link's: the issuer's key fetch and verification count.
+  const ctx = startResolve(options);
   const directory = options.trustedIssuers ?? parseTrustedIssuers(undefined);
   const [card] = (await readHealthCardFile(ctx, directory, { verifiableCredential: [jws] })) ?? [];
   if (!card?.report.issuer) {

@@ -25,6 +25,8 @@
 import { convertToTransactionBundle } from '@medplum/core';
 import type { Bundle, Patient, Resource } from '@medplum/fhirtypes';
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 import { sealLink } from '../../app/bot-client';
 import type { ImportOutput, ResolveOutput } from '../../bots/contract';
@@ -211,7 +213,7 @@ async function ours(shape: Shape): Promise<{ seconds: number; jsonBytes: number 
   const patient = await admin.createResource<Patient>(incoming);
   const subject = `Patient/${resolved.patient?.id ?? ''}`;
   const started = performance.now();
-  const output = await runOk<ImportOutput>(admin, botId, {
+  const output = await executeOnce<ImportOutput>({
     operation: 'import',
     staged: resolved.staged,
     select: resolved.resources.map((r) => `${r.resourceType}/${r.id ?? ''}`).filter((key) => key !== subject),
@@ -223,6 +225,46 @@ async function ours(shape: Shape): Promise<{ seconds: number; jsonBytes: number 
     throw new Error(`ours: ${output.created.length} created of ${shape.count - 1}: ${output.warnings.join(' ')}`);
   }
   return { seconds, jsonBytes: Buffer.byteLength(content) };
+}
+
+/**
+ * One `Bot/$execute`, sent once and waited for however long it runs. Not the client's fetch: a
+ * large import at the default rate limit runs for minutes, past fetch's 5-minute wait for
+ * response headers, and the client would then send the import again.
+ */
+function executeOnce<T>(input: unknown): Promise<T> {
+  const url = new URL(admin.fhirUrl('Bot', botId, '$execute').toString());
+  const body = JSON.stringify(input);
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${admin.getAccessToken() ?? ''}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      },
+    });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T & {
+          error?: { code: string; message: string };
+        };
+        if (response.statusCode !== 200 || answer.error) {
+          reject(
+            new Error(
+              `import: HTTP ${String(response.statusCode)} ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`
+            )
+          );
+        } else {
+          resolve(answer);
+        }
+      });
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /** `convertToTransactionBundle` and one plain transaction of an n-resource bundle; seconds. */
