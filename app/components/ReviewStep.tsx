@@ -32,7 +32,7 @@ import type { JSX } from 'react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { isCcdaDocument } from '../../bots/ccda/document';
 import type { HealthCardResult, ResolveOutput } from '../../bots/contract';
-import { CONVERTED_FROM_CCDA } from '../../bots/fhir/systems';
+import { CONVERTED_FROM_CCDA, REGISTRY_SYSTEMS } from '../../bots/fhir/systems';
 import { compareFingerprints } from '../../bots/import/tasks';
 import { SHC_LABEL } from '../../bots/shl/shc';
 import { countOf, groupTitle, patientLine } from '../clinical-words';
@@ -68,25 +68,12 @@ export interface ReviewStepProps {
   onConvert?: (document: Resource) => Promise<void>;
 }
 
-/** Registry identifier systems by the name staff know them by. */
-const REGISTRY_NAMES: Readonly<Record<string, string>> = {
-  'http://hl7.org/fhir/sid/us-npi': 'NPI',
-  'urn:oid:2.16.840.1.113883.4.6': 'NPI',
-  'http://hl7.org/fhir/sid/us-ein': 'EIN',
-  'urn:oid:2.16.840.1.113883.4.4': 'EIN',
-  'urn:oid:2.16.840.1.113883.4.7': 'CLIA',
-  'http://terminology.hl7.org/NamingSystem/CLIA': 'CLIA',
-  'urn:oid:2.16.840.1.113883.6.300': 'NAIC',
-  'http://terminology.hl7.org/NamingSystem/NAICCompanyCode': 'NAIC',
-  'http://hl7.org/fhir/sid/ndc': 'NDC',
-};
-
 /** `system|value` as staff read it: "NPI 1234567893". */
 export function identifierWords(token: string): string {
   const bar = token.lastIndexOf('|');
   const system = token.slice(0, Math.max(0, bar));
   const value = token.slice(bar + 1);
-  return `${REGISTRY_NAMES[system] ?? 'identifier'} ${value}`;
+  return `${REGISTRY_SYSTEMS[system] ?? 'identifier'} ${value}`;
 }
 
 type Conversion = { state: 'converting' } | { state: 'converted' } | { state: 'failed'; message: string };

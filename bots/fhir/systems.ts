@@ -1,7 +1,8 @@
 /**
  * Every system URI the bot writes on a server: tags, identifiers, extensions and codes. They are
  * stored on servers and searched for by later runs, so their values never change; new ones are
- * added here, not written inline elsewhere.
+ * added here, not written inline elsewhere. Also the registry systems the bot trusts to name one
+ * practitioner or organization, with the names staff know them by.
  */
 import type { Coding, Identifier } from '@medplum/fhirtypes';
 
@@ -43,3 +44,20 @@ export const TASK_CODE_SYSTEM = `${BASE}/task`;
 export const NEXT_POLL_EXTENSION = `${BASE}/StructureDefinition/next-poll`;
 export const POLL_INTERVAL_EXTENSION = `${BASE}/StructureDefinition/poll-interval-seconds`;
 export const FINGERPRINTS_EXTENSION = `${BASE}/StructureDefinition/content-fingerprints`;
+
+/**
+ * Identifier systems issued by a registry to one organization or person, by the name staff know
+ * them by: a match on one of these is the same practitioner, organization or location wherever
+ * the link came from.
+ */
+export const REGISTRY_SYSTEMS: Readonly<Record<string, string>> = {
+  'http://hl7.org/fhir/sid/us-npi': 'NPI',
+  'urn:oid:2.16.840.1.113883.4.6': 'NPI',
+  'http://hl7.org/fhir/sid/us-ein': 'EIN',
+  'urn:oid:2.16.840.1.113883.4.4': 'EIN',
+  'urn:oid:2.16.840.1.113883.4.7': 'CLIA',
+  'http://terminology.hl7.org/NamingSystem/CLIA': 'CLIA',
+  'urn:oid:2.16.840.1.113883.6.300': 'NAIC',
+  'http://terminology.hl7.org/NamingSystem/NAICCompanyCode': 'NAIC',
+  'http://hl7.org/fhir/sid/ndc': 'NDC',
+};

@@ -8,6 +8,7 @@
  */
 import type { CodeableConcept, Resource } from '@medplum/fhirtypes';
 import { contentHash } from '../fhir/content-hash';
+import { REGISTRY_SYSTEMS } from '../fhir/systems';
 import { PATIENT_DATA_TYPES } from './patient-data-types';
 
 /**
@@ -30,21 +31,8 @@ export const PATIENT_PARAM: Readonly<Record<string, string>> = Object.fromEntrie
   [...PATIENT_DATA_TYPES].filter((type) => !SHARED_TYPES.has(type)).map((type) => [type, 'patient'])
 );
 
-/**
- * Identifier systems issued by a registry to one organization or person: a match on one of
- * these is the same practitioner, organization or location wherever the link came from.
- */
-export const STRONG_IDENTIFIER_SYSTEMS: ReadonlySet<string> = new Set([
-  'http://hl7.org/fhir/sid/us-npi',
-  'urn:oid:2.16.840.1.113883.4.6', // NPI
-  'http://hl7.org/fhir/sid/us-ein',
-  'urn:oid:2.16.840.1.113883.4.4', // EIN (US tax id of an organization)
-  'urn:oid:2.16.840.1.113883.4.7', // CLIA (laboratories)
-  'http://terminology.hl7.org/NamingSystem/CLIA',
-  'urn:oid:2.16.840.1.113883.6.300', // NAIC (payers)
-  'http://terminology.hl7.org/NamingSystem/NAICCompanyCode',
-  'http://hl7.org/fhir/sid/ndc', // NDC (a packaged medication)
-]);
+/** Registry identifier systems (NPI and the like): strong enough to take a shared resource as the same. */
+export const STRONG_IDENTIFIER_SYSTEMS: ReadonlySet<string> = new Set(Object.keys(REGISTRY_SYSTEMS));
 
 /** Per clinical type: the search parameter of its code and where the code and date are. */
 interface ClinicalKey {
