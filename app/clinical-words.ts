@@ -15,6 +15,20 @@ interface TypeWords {
   title?: string;
 }
 
+/** Resource types in the order clinicians read a chart (the review's groups, the chart page). */
+export const CHART_ORDER = [
+  'AllergyIntolerance',
+  'Condition',
+  'MedicationStatement',
+  'MedicationRequest',
+  'Immunization',
+  'Observation',
+  'DiagnosticReport',
+  'Procedure',
+  'Encounter',
+  'DocumentReference',
+] as const;
+
 const TYPES: Record<string, TypeWords> = {
   AllergyIntolerance: { one: 'allergy', many: 'allergies' },
   Condition: { one: 'condition', many: 'conditions', title: 'Conditions and problems' },

@@ -1,6 +1,6 @@
 /** The demo links of local mode: realistic, generated content on the local sender. */
 import type { Bundle, Observation, Resource } from '@medplum/fhirtypes';
-import { shcCodes, startCardIssuer } from './health-card-issuer';
+import { shcCodes, startCardIssuer, vaccinationCard } from './health-card-issuer';
 import type { ShlSender } from './shl-sender';
 
 export interface DemoLink {
@@ -174,26 +174,7 @@ export async function createDemoLinks(sender: ShlSender): Promise<DemoLinks> {
 
   const cardIssuer = await startCardIssuer(sender);
   const issuer = cardIssuer.iss;
-  const card = await cardIssuer.sign({
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: [
-      {
-        fullUrl: 'resource:0',
-        resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
-      },
-      {
-        fullUrl: 'resource:1',
-        resource: {
-          resourceType: 'Immunization',
-          status: 'completed',
-          vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
-          patient: { reference: 'resource:0' },
-          occurrenceDateTime: '2025-10-15',
-        },
-      },
-    ],
-  });
+  const card = await cardIssuer.sign(vaccinationCard('141', '2025-10-15'));
   const healthCard = JSON.stringify({ verifiableCredential: [card] });
 
   const make = async (

@@ -57,3 +57,27 @@ export function shcCodes(jws: string, parts = 1): string[] {
     (_, i) => `shc:/${i + 1}/${parts}/${digits.slice(i * size, (i + 1) * size).join('')}`
   );
 }
+
+/** A card's content as issuers write it: Maria López and one vaccination (`cvx` on `date`). */
+export function vaccinationCard(cvx: string, date: string): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: [
+      {
+        fullUrl: 'resource:0',
+        resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
+      },
+      {
+        fullUrl: 'resource:1',
+        resource: {
+          resourceType: 'Immunization',
+          status: 'completed',
+          vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: cvx }] },
+          patient: { reference: 'resource:0' },
+          occurrenceDateTime: date,
+        },
+      },
+    ],
+  };
+}

@@ -3,37 +3,18 @@
  * resolve answer (the issuer as origin, matches for the card's patient, staged for import), and
  * imported like a link's content; sent in the clear they are refused like links.
  */
-import type { Bundle, Immunization, Patient } from '@medplum/fhirtypes';
+import type { Immunization, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ImportOutput } from '../bots/contract';
 import { createFhirServer } from '../local/fhir-server';
 import type { CardIssuer } from '../local/health-card-issuer';
-import { shcCodes, startCardIssuer } from '../local/health-card-issuer';
+import { shcCodes, startCardIssuer, vaccinationCard } from '../local/health-card-issuer';
 import { ShlSender } from '../local/shl-sender';
 import type { BotHarness } from './support/bot';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { sealForBot } from './support/seal';
 
-const card: Bundle = {
-  resourceType: 'Bundle',
-  type: 'collection',
-  entry: [
-    {
-      fullUrl: 'resource:0',
-      resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
-    },
-    {
-      fullUrl: 'resource:1',
-      resource: {
-        resourceType: 'Immunization',
-        status: 'completed',
-        vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '141' }] },
-        patient: { reference: 'resource:0' },
-        occurrenceDateTime: '2025-10-15',
-      },
-    },
-  ],
-};
+const card = vaccinationCard('141', '2025-10-15');
 
 let sender: ShlSender;
 let issuer: CardIssuer;

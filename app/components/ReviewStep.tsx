@@ -35,25 +35,11 @@ import type { HealthCardResult, ResolveOutput } from '../../bots/contract';
 import { CONVERTED_FROM_CCDA, REGISTRY_SYSTEMS } from '../../bots/fhir/systems';
 import { compareFingerprints } from '../../bots/import/tasks';
 import { SHC_LABEL } from '../../bots/shl/shc';
-import { countOf, groupTitle, patientLine } from '../clinical-words';
+import { CHART_ORDER, countOf, groupTitle, patientLine } from '../clinical-words';
 import { convertErrorText } from '../error-messages';
 import { summarize } from '../summaries';
 
 const PAGE_SIZE = 25;
-
-/** Groups in the order clinicians read a chart; other types follow by title. */
-const GROUP_ORDER = [
-  'AllergyIntolerance',
-  'Condition',
-  'MedicationStatement',
-  'MedicationRequest',
-  'Immunization',
-  'Observation',
-  'DiagnosticReport',
-  'Procedure',
-  'Encounter',
-  'DocumentReference',
-];
 
 export interface ReviewStepProps {
   resolved: ResolveOutput;
@@ -120,8 +106,9 @@ function keyOf(r: Resource): string {
 }
 
 function groupRank(type: string): number {
-  const index = GROUP_ORDER.indexOf(type);
-  return index === -1 ? GROUP_ORDER.length : index;
+  // Groups in the order clinicians read a chart; other types follow by title.
+  const index = (CHART_ORDER as readonly string[]).indexOf(type);
+  return index === -1 ? CHART_ORDER.length : index;
 }
 
 /** Where the data came from, for staff. */

@@ -9,24 +9,12 @@ import { useMedplum } from '@medplum/react-hooks';
 import type { JSX } from 'react';
 import { useCallback, useEffect, useState } from 'react';
 import type { BotRef } from '../bot-client';
-import { groupTitle, patientLine } from '../clinical-words';
+import { CHART_ORDER, groupTitle, patientLine } from '../clinical-words';
 import { ShlImportModal } from '../ShlImportModal';
 import { summarize } from '../summaries';
 
 /** What the chart lists, in this order; each searched by `patient`. */
-const CHART_TYPES: ResourceType[] = [
-  'AllergyIntolerance',
-  'Condition',
-  'MedicationStatement',
-  'MedicationRequest',
-  'Immunization',
-  'Observation',
-  'DiagnosticReport',
-  'Procedure',
-  'DocumentReference',
-  'Encounter',
-  'Coverage',
-];
+const CHART_TYPES: ResourceType[] = [...CHART_ORDER, 'Coverage'];
 /** Items listed per kind; the rest are counted. */
 const SHOWN = 50;
 

@@ -1,34 +1,14 @@
-import type { Bundle } from '@medplum/fhirtypes';
 import { QRCodeGenerator } from 'kill-the-clipboard';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { CardIssuer } from '../../local/health-card-issuer';
-import { shcCodes, startCardIssuer } from '../../local/health-card-issuer';
+import { shcCodes, startCardIssuer, vaccinationCard } from '../../local/health-card-issuer';
 import { ShlSender } from '../../local/shl-sender';
 import { createNodePlatform } from '../node-platform';
 import { isShlError } from './errors';
 import { clearIssuerKeyCache, parseTrustedIssuers } from './health-card';
 import { jwsFromShc, parseShcPart, resolveHealthCardCodes } from './shc';
 
-const card: Bundle = {
-  resourceType: 'Bundle',
-  type: 'collection',
-  entry: [
-    {
-      fullUrl: 'resource:0',
-      resource: { resourceType: 'Patient', name: [{ family: 'López', given: ['Maria'] }], birthDate: '1979-08-21' },
-    },
-    {
-      fullUrl: 'resource:1',
-      resource: {
-        resourceType: 'Immunization',
-        status: 'completed',
-        vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: '208' }] },
-        patient: { reference: 'resource:0' },
-        occurrenceDateTime: '2021-04-10',
-      },
-    },
-  ],
-};
+const card = vaccinationCard('208', '2021-04-10');
 
 let sender: ShlSender;
 let issuer: CardIssuer;
