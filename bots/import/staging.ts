@@ -42,6 +42,7 @@ const DEFLATED = 0;
 const PLAIN_BELOW = 128 * 1024;
 /** Resources serialized at a time. */
 const BATCH = 256;
+const COMMA = encodeUtf8(',');
 /** More than this is more than one string can hold: no staged result inflates past it. */
 const MAX_STAGED_BYTES = 512 * 1024 * 1024;
 
@@ -113,8 +114,12 @@ function serialize(head: Omit<Envelope, 'resources'>, resources: Resource[]): Ui
   const opening = JSON.stringify(head);
   const chunks = [encodeUtf8(`${opening.slice(0, -1)}${opening.length > 2 ? ',' : ''}"resources":[`)];
   for (let start = 0; start < resources.length; start += BATCH) {
-    const batch = JSON.stringify(resources.slice(start, start + BATCH));
-    chunks.push(encodeUtf8(`${start > 0 ? ',' : ''}${batch.slice(1, -1)}`));
+    if (start > 0) {
+      chunks.push(COMMA);
+    }
+    // The batch's brackets are cut from its bytes, as a view: slicing the string first and
+    // encoding that would flatten a second copy of the text on the heap.
+    chunks.push(encodeUtf8(JSON.stringify(resources.slice(start, start + BATCH))).subarray(1, -1));
   }
   chunks.push(encodeUtf8(']}'));
   return concat(chunks);

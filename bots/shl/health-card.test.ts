@@ -140,6 +140,18 @@ describe('fixture cards', () => {
     expect(await readHealthCardFile(ctx, none, { resourceType: 'Bundle' })).toBeUndefined();
     expect(await readHealthCardFile(ctx, none, { verifiableCredential: 'x' })).toBeUndefined();
   });
+
+  test('a file of more cards than one file may hold is too-large, and says how many it held', async () => {
+    const tooMany = { verifiableCredential: Array.from({ length: 101 }, () => 'x.y.z') };
+    await expect(readHealthCardFile(ctx, none, tooMany)).rejects.toMatchObject({
+      code: 'too-large',
+      message: expect.stringMatching(/holds 101 cards; at most 100 are read/),
+    });
+    const hundred = await readHealthCardFile(ctx, none, {
+      verifiableCredential: tooMany.verifiableCredential.slice(1),
+    });
+    expect(hundred).toHaveLength(100);
+  });
 });
 
 describe('our own issuer', () => {

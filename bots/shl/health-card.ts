@@ -136,15 +136,24 @@ export function parseTrustedIssuers(text: string | undefined): IssuerDirectory {
   return { issuers };
 }
 
-/** Reads a health-card file; undefined when the content is not `{verifiableCredential: [...]}`. */
+/**
+ * Reads a health-card file; undefined when the content is not `{verifiableCredential: [...]}`.
+ * Throws `too-large` for a file of more cards than one file may hold (no card of it is read).
+ */
 export async function readHealthCardFile(
   ctx: FetchContext,
   directory: IssuerDirectory,
   content: unknown
 ): Promise<HealthCard[] | undefined> {
   const credentials = (content as { verifiableCredential?: unknown } | undefined)?.verifiableCredential;
-  if (!Array.isArray(credentials) || credentials.length > MAX_CARDS) {
+  if (!Array.isArray(credentials)) {
     return undefined;
+  }
+  if (credentials.length > MAX_CARDS) {
+    throw new ShlError(
+      'too-large',
+      `This health-card file holds ${credentials.length.toLocaleString('en-US')} cards; at most ${MAX_CARDS} are read from one file, so none of it was read. Ask the sender to share fewer cards at a time.`
+    );
   }
   return Promise.all(credentials.map((jws) => readCard(ctx, directory, jws)));
 }

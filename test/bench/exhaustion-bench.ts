@@ -1,7 +1,8 @@
 /**
  * The exhaustion shapes of link (`test/support/exhaustion-shapes.ts`, at the default limits) and
- * the normal 5,000-Observation link as the control: each resolved once in a process of its own
- * (`exhaustion-probe.ts`), for its answer, wall time and peak RSS.
+ * the normal 5,000-Observation link as the control: each resolved once by the built bot in a
+ * process of its own (`exhaustion-probe.ts`; the link is served from a second process,
+ * `exhaustion-sender.ts`), for its answer, wall time and peak RSS.
  */
 import type { FileSpec } from '../../local/shl-sender';
 import { nestedFile, paddedBundle, paddedCards, tinyBundle } from '../support/exhaustion-shapes';

@@ -25,10 +25,17 @@ import { floorResolve } from './resolve-floor';
 export const BOT_DIST = 'dist/bots/shl-import.js';
 const RECIPIENT = 'Benchmark clinic';
 
-type Handler = (
+/** The built bot's handler, as the benches call it. */
+export type BotHandler = (
   medplum: unknown,
   event: unknown
-) => Promise<{ resources?: unknown[]; staged?: string; jwk?: JsonWebKey & { kid: string }; error?: { code: string } }>;
+) => Promise<{
+  resources?: unknown[];
+  files?: { status: string }[];
+  staged?: string;
+  jwk?: JsonWebKey & { kid: string };
+  error?: { code: string };
+}>;
 
 export type Runner = 'ours' | 'oursWriteFree' | 'theirs' | 'floor';
 
@@ -53,7 +60,7 @@ export async function prepareShape(
   sender: ShlSender,
   name: ShapeName
 ): Promise<{ shape: ServedShape; runners: Record<Runner, () => Promise<number>>; cleanup: () => Promise<void> }> {
-  const { handler } = createRequire(import.meta.url)(`../../${BOT_DIST}`) as { handler: Handler };
+  const { handler } = createRequire(import.meta.url)(`../../${BOT_DIST}`) as { handler: BotHandler };
   const shape = await serveShape(sender, name);
   const secrets = {
     SHL_IMPORT_KEY: { name: 'SHL_IMPORT_KEY', valueString: await generateSealingSecret() },
