@@ -277,6 +277,40 @@ describe('the full reserved-range table', () => {
   });
 });
 
+describe('the prefixes that carry an IPv4 address', () => {
+  test('near misses are judged by the table, not by the IPv4 inside are judged by the table, not by the IPv4 inside', () => {
+    // Each carrier prefix with one bit of its first 96 flipped, around a loopback and a public IPv4.
+    for (const [prefix] of [...V4_CARRIERS, ['::ffff:0:', 'IPv4-translated'] as const]) {
+      const base = v6Value(`${prefix}0.0.0.0`);
+      for (let bit = 32; bit < 128; bit++) {
+        for (const v4 of ['127.0.0.1', '8.8.8.8']) {
+          const value = (base ^ (1n << BigInt(bit))) | v4Value(v4);
+          expect([v6Text(value), isBlockedAddress(v6Text(value))]).toEqual([v6Text(value), v6Reserved(value)]);
+        }
+      }
+    }
+  });
+});
+
+describe('malformed addresses', () => {
+  test.each([
+    ['8.8.8.256', 'an IPv4 part over 255'],
+    ['2001:4860:[:8888', 'a bracket inside'],
+    ['2001:4860:]:8888', 'a bracket inside'],
+    ['2001:4860:0:1::2:3:4:5', '"::" standing for no group'],
+    ['2001:4860::1:zzzz', 'a group that is not hexadecimal'],
+    ['2001:4860::88888', 'a group of five digits'],
+  ])('%s (%s) is blocked, not read as a nearby public address', (address) => {
+    expect(isBlockedAddress(address)).toBe(true);
+  });
+
+  test('brackets around the whole address and a zone index are read past', () => {
+    expect(isBlockedAddress('[2001:4860::8888]')).toBe(false);
+    expect(isBlockedAddress('2001:4860::8888%eth0')).toBe(false);
+    expect(isBlockedAddress('[fe80::1%25eth0]')).toBe(true);
+  });
+});
+
 describe('isIpLiteral', () => {
   test('tells addresses from names', () => {
     expect(isIpLiteral('127.0.0.1')).toBe(true);
@@ -284,5 +318,7 @@ describe('isIpLiteral', () => {
     expect(isIpLiteral('2606:4700::1111')).toBe(true);
     expect(isIpLiteral('example.org')).toBe(false);
     expect(isIpLiteral('1.2.3')).toBe(false);
+    expect(isIpLiteral('not:an:address')).toBe(false);
+    expect(isIpLiteral('8.8.8.256')).toBe(false);
   });
 });

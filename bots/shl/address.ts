@@ -118,8 +118,8 @@ export function isBlockedAddress(address: string): boolean {
   const embedded = ((g6 << 16) | g7) >>> 0;
   const zeroPrefix = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
   if (zeroPrefix && (g5 === 0xffff || g5 === 0)) {
-    // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), :: and ::1.
-    return g5 === 0 && g6 === 0 ? true : isBlockedV4(embedded);
+    // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible); :: and ::1 carry 0.0.0.0/8, refused.
+    return isBlockedV4(embedded);
   }
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
     return isBlockedV4(embedded);
