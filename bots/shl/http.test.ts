@@ -7,7 +7,7 @@ import { portableCodec } from './base64url';
 import { ResolveBudget } from './budget';
 import { isShlError } from './errors';
 import type { FetchContext, FetchInit } from './http';
-import { checkUrl, fetchChecked, isAllowListed, parseAllowHosts, parseRetryAfter } from './http';
+import { checkUrl, fetchChecked, isAllowListed, parseAllowHosts, parseRetryAfter, startResolve } from './http';
 import type { HttpRequest, HttpResponse } from './platform';
 import { DEFAULT_LIMITS } from './platform';
 
@@ -73,7 +73,9 @@ describe('checkUrl', () => {
       }
       return '';
     };
-    expect(message('http://sender.example/secret-path')).toMatch(/^Refused to contact sender\.example over http:/);
+    expect(message('http://sender.example/secret-path')).toBe(
+      'Refused to contact sender.example over http: only https is allowed. Ask the sender for an https link.'
+    );
     expect(message('https://u:p@sender.example/secret-path')).toBe(
       'Refused a URL with credentials in it (sender.example).'
     );
@@ -112,6 +114,7 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(new Date(now + 90_500).toUTCString(), now)).toBe(90);
     expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('5x', now)).toBeUndefined();
     expect(parseRetryAfter('', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBe(0);
@@ -303,5 +306,13 @@ describe('fetchChecked: every redirect target is checked before it is requested'
     expect(await outcome(late.ctx, 'not a url')).toBe(
       'fetch-failed: A server gave an address that is not a valid URL.'
     );
+  });
+});
+
+describe('startResolve', () => {
+  test("the whole resolve's deadline is resolveTimeoutMs from its start", () => {
+    const platform = { now: () => 1_000_000 } as unknown as Parameters<typeof startResolve>[0]['platform'];
+    expect(startResolve({ platform }).deadline).toBe(1_000_000 + DEFAULT_LIMITS.resolveTimeoutMs);
+    expect(startResolve({ platform, limits: { resolveTimeoutMs: 5000 } }).deadline).toBe(1_005_000);
   });
 });

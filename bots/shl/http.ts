@@ -63,18 +63,16 @@ export interface FetchResult extends HttpResponse {
 export function parseAllowHosts(text: string | undefined): Set<string> {
   const hosts = new Set<string>();
   for (const part of (text ?? '').split(/[\s,]+/)) {
-    const entry = part.trim().toLowerCase();
-    if (entry) {
-      hosts.add(entry);
+    if (part) {
+      hosts.add(part.toLowerCase());
     }
   }
   return hosts;
 }
 
-/** True when the URL's host (or host:port) is on the allow list. */
+/** True when the URL's host (or host:port) is on the allow list (the URL parser lower-cases both). */
 export function isAllowListed(url: URL, allowHosts: ReadonlySet<string>): boolean {
-  const hostname = url.hostname.toLowerCase();
-  return allowHosts.has(hostname) || allowHosts.has(url.host.toLowerCase());
+  return allowHosts.has(url.hostname) || allowHosts.has(url.host);
 }
 
 /**
@@ -92,8 +90,9 @@ export function checkUrl(url: URL, allowHosts: ReadonlySet<string>): void {
   if (url.username || url.password) {
     throw new ShlError('fetch-failed', `Refused a URL with credentials in it (${url.host}).`);
   }
-  // `localhost.` is `localhost`: a name's trailing dot only says it is fully qualified.
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
+  // `localhost.` is `localhost`: a name's trailing dot only says it is fully qualified. (An IPv6
+  // host keeps its brackets: the address checks read past them.)
+  const host = url.hostname.replace(/\.+$/, '');
   if (
     !allowed &&
     (host === 'localhost' || host.endsWith('.localhost') || (isIpLiteral(host) && isBlockedAddress(host)))
@@ -150,7 +149,9 @@ export async function fetchChecked(ctx: FetchContext, input: string | URL, init:
       headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
     }
     url = next;
-    if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+    // 307 and 308 repeat the request as it was; the others are followed with a GET (as browsers
+    // do with a POST answered 301 or 302).
+    if (response.status !== 307 && response.status !== 308) {
       method = 'GET';
       body = undefined;
     }
