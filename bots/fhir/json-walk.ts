@@ -34,16 +34,13 @@ export function visitObjects(node: object, visit: (object: Record<string, unknow
 
 /** Throws `too-large` when a JSON value nests deeper than MAX_JSON_DEPTH; iterative, so it cannot overflow. */
 export function checkDepth(value: unknown): void {
-  const stack: [unknown, number][] = [[value, 0]];
+  const stack: [object, number][] = typeof value === 'object' && value !== null ? [[value, 0]] : [];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) {
-      continue;
-    }
+    const [node, depth] = stack.pop() as [object, number];
     if (depth > MAX_JSON_DEPTH) {
       throw tooDeep();
     }
-    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node)) {
+    for (const child of Array.isArray(node) ? (node as unknown[]) : (Object.values(node) as unknown[])) {
       if (typeof child === 'object' && child !== null) {
         stack.push([child, depth + 1]);
       }

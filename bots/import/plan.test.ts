@@ -36,6 +36,34 @@ function item(result: ImportPlan, key: string): Resource {
 }
 
 describe('references', () => {
+  test("patient data that names the patient is the patient's own; anything else is looked up as shared", () => {
+    const result = plan([
+      patient,
+      {
+        resourceType: 'Observation',
+        id: 'mine',
+        status: 'final',
+        code: { text: 'Glucose' },
+        performer: [{ reference: 'Practitioner/dr' }],
+        subject: { reference: 'Patient/in' },
+      },
+      { resourceType: 'Observation', id: 'nobody', status: 'final', code: { text: 'Glucose' } },
+      {
+        resourceType: 'Observation',
+        id: 'elsewhere',
+        status: 'final',
+        code: { text: 'Glucose' },
+        performer: [{ reference: 'Practitioner/dr' }],
+      },
+      { resourceType: 'Practitioner', id: 'dr', name: [{ family: 'Who' }] },
+    ]);
+    const shared = (key: string): boolean | undefined => result.items.find((i) => i.key === key)?.shared;
+    expect(shared('Observation/mine')).toBe(false);
+    expect(shared('Observation/nobody')).toBe(true);
+    expect(shared('Observation/elsewhere')).toBe(true);
+    expect(shared('Practitioner/dr')).toBe(true);
+  });
+
   test('the subject becomes the chosen patient, an imported resource its urn; needs list the urns', () => {
     const result = plan([
       patient,
