@@ -160,6 +160,13 @@ export function compare(a: Demographics, b: Demographics): Comparison {
   return comparison;
 }
 
+/**
+ * The highest score of a `possible` candidate, below every `probable` one (evidence 8 or more
+ * scores 0.67 or more): ranked by score, a possible never comes before a probable, nor pushes
+ * one out of the few candidates shown.
+ */
+export const POSSIBLE_MAX_SCORE = 0.66;
+
 /** The grade of one candidate, before uniqueness is known (a rule hit is `certain` here). */
 export function gradeOf(c: Comparison): Grade | undefined {
   if (c.suffixConflict) {
@@ -196,7 +203,7 @@ export function gradeOf(c: Comparison): Grade | undefined {
     }
   }
   if (c.evidence >= 5 && (firstAgrees || agrees(c.fields.last))) {
-    return { grade: 'possible', score, basis };
+    return { grade: 'possible', score: Math.min(score, POSSIBLE_MAX_SCORE), basis };
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import type { MedplumClient } from '@medplum/core';
 import type { Bundle, ContactPoint, Identifier, Patient } from '@medplum/fhirtypes';
 import type { PatientMatch } from '../contract';
 import type { Agreement, Comparison, Grade } from './compare';
-import { compare, gradeOf } from './compare';
+import { compare, gradeOf, POSSIBLE_MAX_SCORE } from './compare';
 import type { Demographics } from './demographics';
 import { demographicsOf, fold, MBI_SYSTEMS, normalizeBirthDate, normalizePhone, SSN_SYSTEM } from './demographics';
 
@@ -86,7 +86,7 @@ export function rankCandidates(incoming: Patient, candidates: Patient[], now = D
     const { fields } = match.comparison;
     if (match.grade === 'probable' && fields.first === 'close' && fields.dob === 'exact' && outright.length > 0) {
       match.grade = 'possible';
-      match.score = Math.min(match.score, 0.66);
+      match.score = Math.min(match.score, POSSIBLE_MAX_SCORE);
       match.basis = `${match.basis}, but another patient born the same day has this first name`;
     }
   }
@@ -94,10 +94,10 @@ export function rankCandidates(incoming: Patient, candidates: Patient[], now = D
   // only when no other candidate is certain, probable or in the same position.
   const unknownFirst = graded.filter((m) => m.unknownFirst);
   const others = graded.filter((m) => !m.unknownFirst && m.grade !== 'possible');
-  if (unknownFirst.length > 1 || (unknownFirst.length > 0 && others.length > 0)) {
+  if (unknownFirst.length > 1 || others.length > 0) {
     for (const match of unknownFirst) {
       match.grade = 'possible';
-      match.score = Math.min(match.score, 0.66);
+      match.score = Math.min(match.score, POSSIBLE_MAX_SCORE);
       match.basis = `${match.basis}, and ${unknownFirst.length + others.length} patients agree on everything else: choose one`;
     }
   }
