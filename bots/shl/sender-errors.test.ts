@@ -130,6 +130,14 @@ describe('senderError', () => {
     ).toBeUndefined();
     const justUnder = JSON.stringify({ error: 'expired', pad: 'x'.repeat(64 * 1024 - 40) });
     expect(answer(400, justUnder, {}, false).code).toBe('not-found');
+    // Exactly 64 KiB is still read; one byte more is not.
+    const sized = (bytes: number): string => {
+      const head = '{"error":"expired","pad":"';
+      return `${head}${'x'.repeat(bytes - head.length - 2)}"}`;
+    };
+    expect(sized(64 * 1024)).toHaveLength(64 * 1024);
+    expect(answer(400, sized(64 * 1024), {}, false).code).toBe('not-found');
+    expect(answer(400, sized(64 * 1024 + 1), {}, false).code).toBe('fetch-failed');
   });
 
   test('other statuses: fetch-failed naming the host and the status', () => {

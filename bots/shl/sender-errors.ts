@@ -84,7 +84,7 @@ function refused(host: string, reason: unknown, info: SenderRequestInfo): ShlErr
 }
 
 function readJsonObject(body: Uint8Array): Record<string, unknown> | undefined {
-  if (body.length === 0 || body.length > 64 * 1024) {
+  if (body.length > 64 * 1024) {
     return undefined;
   }
   return parseJsonObject(decodeUtf8(body));
