@@ -193,9 +193,28 @@ describe('rankCandidates', () => {
     const unknown = patient({}, 'unknown');
     const withSsn = patient({ name: [{ family: 'Rivera', given: ['Roberto'] }], identifier: ssn, ...bare }, 'ssn');
     expect(grades(incoming, [unknown])).toEqual([['unknown', 'probable']]);
-    const ranked = grades(incoming, [unknown, withSsn]);
-    expect(ranked).toContainEqual(['ssn', 'probable']);
-    expect(ranked).toContainEqual(['unknown', 'possible']);
+    const ranked = rankCandidates(incoming, [unknown, withSsn]);
+    expect(ranked.map((m) => [m.patient.id, m.grade])).toEqual([
+      ['ssn', 'probable'],
+      ['unknown', 'possible'],
+    ]);
+    expect(ranked[1]?.basis).toMatch(/, and 2 patients agree on everything else: choose one$/);
+  });
+
+  test('at most five candidates, the best', () => {
+    const candidates = Array.from({ length: 7 }, (_, i) =>
+      patient({ birthDate: `19${String(50 + i)}-09-30` }, `possible-${String(i)}`)
+    );
+    const ranked = grades(patient(), [...candidates, patient({ telecom: [], address: [] }, 'probable')]);
+    expect(ranked).toHaveLength(5);
+    expect(ranked[0]).toEqual(['probable', 'probable']);
+  });
+
+  test("the basis says what agrees and what differs, in staff's words", () => {
+    const blocked = comparison({ first: 'exact', last: 'exact', dob: 'none' }, { idConflict: true, evidence: 9 });
+    expect(gradeOf(blocked)?.basis).toBe('evidence 9.0: first name, last name agree; differ: birth date, identifier');
+    const clean = comparison({ first: 'exact', last: 'exact', dob: 'exact' }, { evidence: 9 });
+    expect(gradeOf(clean)?.basis).toBe('evidence 9.0: first name, last name, birth date agree');
   });
 
   test('best first: by grade (a possible never outranks a probable), then by evidence', () => {

@@ -50,7 +50,7 @@ export const GUARD_MODULES: GuardModule[] = [
   {
     name: 'matcher-gates',
     // gradeOf and the rule table (certain, probable), and the uniqueness and twin gates.
-    mutate: ['bots/matching/compare.ts:163-203', 'bots/matching/compare.ts:252-268', 'bots/matching/match.ts:56-112'],
+    mutate: ['bots/matching/compare.ts:163-209', 'bots/matching/compare.ts:259-275', 'bots/matching/match.ts:56-112'],
     tests: ['bots/matching/compare.test.ts', 'bots/matching/gates.test.ts', 'test/matching.test.ts'],
   },
 ];
