@@ -15,7 +15,7 @@ import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
@@ -236,14 +236,16 @@ export function guardedLookup(allowPrivate: boolean, resolveAll: ResolveAll = dn
 }
 
 /**
- * Raw deflate, fast: level 1 (FHIR JSON shrinks nearly as much as at the default level) with an
- * 8 KB window and the largest hash table. On 2.8 MB of JSON that compresses poorly (the bench's
- * incompressible link) this takes about 45 % less CPU time than level 1's default 32 KB window
- * (18 against 32 ms), for 1 % more bytes; on JSON that compresses well the time is the same and
- * the output smaller. Any inflater reads it (a smaller window is always readable).
+ * One piece of a raw deflate stream, fast: level 1 (FHIR JSON shrinks nearly as much as at the
+ * default level) with an 8 KB window and the largest hash table. On 2.8 MB of JSON that
+ * compresses poorly (the bench's incompressible link) this takes about 45 % less CPU time than
+ * level 1's default 32 KB window (18 against 32 ms), for 1 % more bytes; on JSON that compresses
+ * well the time is the same and the output smaller. Any inflater reads it (a smaller window is
+ * always readable). The piece ends with a sync flush and no final block, so pieces deflated one
+ * after another join into one stream (see `staging.ts`).
  */
-export function deflateRaw(data: Uint8Array): Uint8Array {
-  return deflateRawSync(data, { level: 1, windowBits: 13, memLevel: 9 });
+export function deflateRawPiece(data: Uint8Array): Uint8Array {
+  return deflateRawSync(data, { level: 1, windowBits: 13, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH });
 }
 
 /** Raw inflate with the output capped: memory stays bounded on a decompression bomb. */

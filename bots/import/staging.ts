@@ -6,8 +6,9 @@
  * it), valid for 24 hours, and deleted once imported.
  *
  * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), or as plain JSON under
- * 128 KB (one piece either way, and kept sooner), serialized a few hundred resources at a time so
- * that no second copy of the whole result is ever held as a string. Storage is Binaries: the
+ * 128 KB (one piece either way, and kept sooner). It is serialized a batch of resources at a time
+ * and deflated a megabyte at a time as it goes, so that neither the whole result's text nor its
+ * whole JSON bytes are ever held at once, however large the link. Storage is Binaries: the
  * sealed bytes in pieces of at most 600 KB (a Medplum server refuses a Binary whose inline data
  * passes 1 MB), written through the Binary endpoint, which takes any body size; the handle lists
  * them in order (one piece, once deflated, for most links). A server keeps the data in its storage
@@ -40,8 +41,14 @@ const DEFLATED = 0;
  * it (mostly zlib setting up its tables) took a tenth of a small link's resolve.
  */
 const PLAIN_BELOW = 128 * 1024;
-/** Resources serialized at a time. */
-const BATCH = 256;
+/** Most resources serialized at a time; batches start at one and double while they stay small. */
+const MAX_BATCH = 256;
+/** A batch's JSON above this makes the next batch half the size. */
+const BATCH_BYTES = 256 * 1024;
+/** JSON bytes gathered before they are deflated, as one piece of the stream. */
+const PIECE_JSON_BYTES = 1024 * 1024;
+/** The last block of a raw deflate stream: final, fixed codes, empty (RFC 1951 §3.2.3). */
+const DEFLATE_END = new Uint8Array([0x03, 0x00]);
 const COMMA = encodeUtf8(',');
 /** More than this is more than one string can hold: no staged result inflates past it. */
 const MAX_STAGED_BYTES = 512 * 1024 * 1024;
@@ -59,7 +66,8 @@ export interface StagingDeps extends BoxKey {
   /** Who resolved the link (the bot event's requester). */
   requester?: string;
   codec: Codec;
-  deflateRaw: (bytes: Uint8Array) => Uint8Array;
+  /** Deflates a piece of a raw deflate stream, ending in a sync flush with no final block. */
+  deflateRawPiece: (bytes: Uint8Array) => Uint8Array;
   inflateRaw: InflateRaw;
 }
 
@@ -78,8 +86,7 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
     requester: deps.requester ?? '',
     ...rest,
   };
-  const json = serialize(envelope, resources);
-  const body = await sealBoxBytes(deps, 'staged-result', json.length < PLAIN_BELOW ? json : deflated(deps, json));
+  const body = await sealBoxBytes(deps, 'staged-result', serialize(deps, envelope, resources));
   const ids: string[] = [];
   for (let start = 0; start < body.length; start += PIECE_BYTES) {
     const binary = await deps.medplum.post<Binary>(
@@ -97,32 +104,54 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
   return ids.join(',');
 }
 
-/** The JSON deflated, after the byte that marks a deflated box. */
-function deflated(deps: StagingDeps, json: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const bytes = deps.deflateRaw(json);
-  const plaintext = new Uint8Array(bytes.length + 1);
-  plaintext[0] = DEFLATED;
-  plaintext.set(bytes, 1);
-  return plaintext;
-}
-
 /**
- * The envelope as UTF-8 JSON, `resources` last, stringified `BATCH` resources at a time: the
- * bytes live outside the JavaScript heap, and only one batch is a string at any moment.
+ * The envelope as UTF-8 JSON, `resources` last: plain when under PLAIN_BELOW, else deflated after
+ * the byte that marks a deflated box. Resources are stringified a batch at a time (a batch grows
+ * while its JSON is small and shrinks when it is large, so one huge resource is a batch of its
+ * own), and the JSON is deflated a piece at a time as it comes: only one batch's text and at most
+ * a piece of JSON bytes are held at any moment.
  */
-function serialize(head: Omit<Envelope, 'resources'>, resources: Resource[]): Uint8Array<ArrayBuffer> {
+function serialize(
+  deps: Pick<StagingDeps, 'deflateRawPiece'>,
+  head: Omit<Envelope, 'resources'>,
+  resources: Resource[]
+): Uint8Array<ArrayBuffer> {
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const deflatedPieces: Uint8Array[] = [];
+  const flush = (): void => {
+    deflatedPieces.push(deps.deflateRawPiece(pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)));
+    pending.length = 0;
+    pendingBytes = 0;
+  };
+  const write = (bytes: Uint8Array): void => {
+    pending.push(bytes);
+    pendingBytes += bytes.length;
+    if (pendingBytes >= PIECE_JSON_BYTES) {
+      flush();
+    }
+  };
   const opening = JSON.stringify(head);
-  const chunks = [encodeUtf8(`${opening.slice(0, -1)}${opening.length > 2 ? ',' : ''}"resources":[`)];
-  for (let start = 0; start < resources.length; start += BATCH) {
+  write(encodeUtf8(`${opening.slice(0, -1)}${opening.length > 2 ? ',' : ''}"resources":[`));
+  let size = 1;
+  for (let start = 0; start < resources.length;) {
+    const end = Math.min(start + size, resources.length);
     if (start > 0) {
-      chunks.push(COMMA);
+      write(COMMA);
     }
     // The batch's brackets are cut from its bytes, as a view: slicing the string first and
     // encoding that would flatten a second copy of the text on the heap.
-    chunks.push(encodeUtf8(JSON.stringify(resources.slice(start, start + BATCH))).subarray(1, -1));
+    const batch = encodeUtf8(JSON.stringify(resources.slice(start, end))).subarray(1, -1);
+    write(batch);
+    size = batch.length > BATCH_BYTES ? Math.max(1, size >> 1) : Math.min(MAX_BATCH, size * 2);
+    start = end;
   }
-  chunks.push(encodeUtf8(']}'));
-  return concat(chunks);
+  write(encodeUtf8(']}'));
+  if (deflatedPieces.length === 0 && pendingBytes < PLAIN_BELOW) {
+    return concat(pending);
+  }
+  flush();
+  return concat([new Uint8Array([DEFLATED]), ...deflatedPieces, DEFLATE_END]);
 }
 
 /** Reads a staged result. Throws `invalid-input` when it is unknown, expired or another user's. */
