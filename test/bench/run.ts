@@ -74,10 +74,8 @@ if (run('heap')) {
 
 if (run('exhaustion')) {
   const deadline = DEFAULT_LIMITS.resolveTimeoutMs;
-  console.log('Exhaustion shapes: one resolve each, default limits, in a process of its own (the link built there');
-  console.log(
-    `  too: peak RSS is the whole process's); goal: peak RSS < 300 MB and wall < ${deadline} ms (the resolve`
-  );
+  console.log('Exhaustion shapes: one resolve each by the built bot, default limits, in a process of its own (the');
+  console.log(`  link served from another); goal: peak RSS < 300 MB and wall < ${deadline} ms (the resolve`);
   console.log('  deadline), and the control resolves all its 5,001 resources');
   console.log(
     `  ${'shape'.padEnd(15)}${'answer'.padEnd(40)}${pad('wall ms', 8)}${pad('RSS before', 11)}${pad('peak RSS MB', 12)}${pad('goal met', 9)}`
