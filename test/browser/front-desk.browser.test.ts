@@ -69,6 +69,16 @@ async function importAsNewPatient(page: Page, title: string): Promise<void> {
   await page.getByRole('heading', { name: 'Done' }).waitFor();
 }
 
+/** Maria López on file (the IPS demo link imported as a new patient), for a test run on its own too. */
+async function ensureMariaOnFile(): Promise<void> {
+  const found = await session.fhir<Bundle>('Patient?family=López');
+  if ((found.entry ?? []).length === 0) {
+    const page = await importPage();
+    await importAsNewPatient(page, 'IPS patient summary');
+    await page.context().close();
+  }
+}
+
 describe('scanning never loses input', () => {
   test('a scanner typing at realistic speed right after load opens the link once, also on a CPU slowed 6x', async () => {
     for (const [rate, delay] of [
@@ -186,6 +196,7 @@ describe('choosing the patient', () => {
 
 describe('bare health-card QR codes', () => {
   test('a card in three QR codes, scanned part by part, and a card in one code at the kiosk', async () => {
+    await ensureMariaOnFile();
     const page = await importPage();
     const parts = demo('Health card in 3 QR codes').parts ?? [];
     expect(parts).toHaveLength(3);
