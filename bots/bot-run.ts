@@ -9,7 +9,7 @@ import type { BoxKey } from './bot-box';
 import type { BotOutput } from './contract';
 import type { ImportSettings } from './import/import';
 import type { StagingDeps } from './import/staging';
-import { createNodePlatform, deflateRawPiece, randomBytes, sleep } from './node-platform';
+import { createNodePlatform, deflateRawPiece, randomBytes, sleep, zstd } from './node-platform';
 import type { SealingKey } from './sealing';
 import { importSealingKey } from './sealing';
 import type { BotSettings } from './settings';
@@ -63,6 +63,7 @@ export function startRun(medplum: MedplumClient, event: BotEvent): BotRun {
       codec: platform.codec,
       deflateRawPiece,
       inflateRaw: platform.inflateRaw,
+      ...(zstd && { zstd }),
       now: platform.now,
       ...(event.requester?.reference && { requester: event.requester.reference }),
     }),

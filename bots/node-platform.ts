@@ -15,6 +15,7 @@ import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
+import * as zlib from 'node:zlib';
 import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
@@ -247,6 +248,22 @@ export function guardedLookup(allowPrivate: boolean, resolveAll: ResolveAll = dn
 export function deflateRawPiece(data: Uint8Array): Uint8Array {
   return deflateRawSync(data, { level: 1, windowBits: 13, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH });
 }
+
+/**
+ * zstd from node:zlib (Node 22.15 and later, so every runtime Medplum 5 runs on); undefined on an
+ * older runtime, where staging deflates instead. Level 1 compresses FHIR JSON that compresses
+ * poorly (the bench's incompressible link) about three times as fast as staging's deflate, to
+ * fewer bytes, and alike JSON about twice as fast, to two thirds of the bytes.
+ */
+export const zstd =
+  typeof zlib.zstdCompressSync === 'function'
+    ? {
+        compress: (data: Uint8Array): Uint8Array =>
+          zlib.zstdCompressSync(data, { params: { [constants.ZSTD_c_compressionLevel]: 1 } }),
+        decompress: (frame: Uint8Array, maxBytes: number): Uint8Array =>
+          zlib.zstdDecompressSync(frame, { maxOutputLength: maxBytes }),
+      }
+    : undefined;
 
 /** Raw inflate with the output capped: memory stays bounded on a decompression bomb. */
 export function inflateRaw(data: Uint8Array, maxBytes: number): Uint8Array {

@@ -15,11 +15,13 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { randomBytes } from 'node:crypto';
+import { zstdDecompressSync } from 'node:zlib';
 import { describe, expect, test, vi } from 'vitest';
 import type { MockClient } from '@medplum/mock';
 import { openBoxBytes, sealBox } from '../bots/bot-box';
 import { importSealingKey } from '../bots/sealing';
-import { STAGED_TAG } from '../bots/import/staging';
+import { STAGED_TAG, stageResult } from '../bots/import/staging';
+import { deflateRawPiece, inflateRaw, nodeCodec } from '../bots/node-platform';
 import type { ImportOutput, ResolveOutput } from '../bots/contract';
 import { errorCode } from './support/bot';
 import {
@@ -157,7 +159,7 @@ describe('staged import', () => {
     expect(resolved.warnings.join(' ')).toMatch(/could not be kept on the server/);
   });
 
-  test('a small result is kept as plain JSON, a large one deflated', async () => {
+  test('a small result is kept as plain JSON, a large one as zstd frames', async () => {
     const { medplum, bot } = await setup(sender());
     const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
     const box = {
@@ -177,10 +179,56 @@ describe('staged import', () => {
     const small = await opened(await resolveBundle(sender(), bot, aboutP(observation('o1', 1))));
     expect(small?.[0]).toBe('{'.charCodeAt(0));
     expect(JSON.parse(Buffer.from(small ?? []).toString('utf8'))).toMatchObject({ format: 'shl-import-staged-v1' });
-    const large = await opened(await resolveBundle(sender(), bot, readings(1500)));
-    // The byte that marks deflated JSON, then far fewer bytes than the JSON itself.
-    expect(large?.[0]).toBe(0);
-    expect(large?.length).toBeLessThan(128 * 1024);
+    const large = Buffer.from((await opened(await resolveBundle(sender(), bot, readings(1500)))) ?? []);
+    // The byte that marks zstd frames, then far fewer bytes than the JSON itself: one frame, after its length.
+    expect(large[0]).toBe(1);
+    expect(large.length).toBeLessThan(128 * 1024);
+    expect(large.readUInt32BE(1)).toBe(large.length - 5);
+    const json = JSON.parse(zstdDecompressSync(large.subarray(5)).toString('utf8')) as { resources: unknown[] };
+    expect(json).toMatchObject({ format: 'shl-import-staged-v1' });
+    expect(json.resources.length).toBeGreaterThan(1500);
+  });
+
+  test('a result kept deflated, by a runtime without zstd, still imports', async () => {
+    const { medplum, bot } = await setup(sender());
+    const resolved = await resolveBundle(sender(), bot, readings(1500));
+    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
+    const staged = await stageResult(
+      {
+        medplum,
+        key: key.storageKey,
+        subtle: crypto.subtle,
+        randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
+        now: Date.now,
+        requester: 'Practitioner/front-desk-1',
+        codec: nodeCodec,
+        deflateRawPiece,
+        inflateRaw,
+      },
+      { source: resolved.source, resources: resolved.resources }
+    );
+    const binary = await medplum.readReference<Binary>({ reference: staged });
+    const box = {
+      key: key.storageKey,
+      subtle: crypto.subtle,
+      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
+    };
+    const plaintext = await openBoxBytes(
+      box,
+      'staged-result',
+      new Uint8Array(Buffer.from(binary.data ?? '', 'base64'))
+    );
+    // The byte that marks deflated JSON.
+    expect(plaintext?.[0]).toBe(0);
+    const result = importOk(
+      await bot.run({
+        operation: 'import',
+        staged,
+        select: resolved.resources.map((r) => `${r.resourceType}/${r.id ?? ''}`),
+        patient: { create: resolved.patient },
+      })
+    );
+    expect(result.created.length).toBeGreaterThan(1500);
   });
 
   test('a result kept as plain JSON, as before results were deflated, still imports', async () => {

@@ -1,19 +1,22 @@
 /**
  * Staged results round trip through Medplum's in-memory router: small ones as plain JSON, large
- * ones deflated a piece at a time (the pieces joined into one raw deflate stream), a huge
- * resource in a batch of its own; and a box is readable only by the user who resolved it.
+ * ones compressed a piece at a time (zstd frames, each after its length; or, on a runtime without
+ * zstd, pieces joined into one raw deflate stream), a huge resource in a batch of its own; a box
+ * of zstd frames is refused when cut short or unreadable here; and a box is readable only by the
+ * user who resolved it.
  */
 import type { Observation, Resource } from '@medplum/fhirtypes';
 import { MockClient } from '@medplum/mock';
-import { inflateRawSync } from 'node:zlib';
+import { inflateRawSync, zstdDecompressSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { openBoxBytes } from '../bot-box';
-import { deflateRawPiece, inflateRaw, nodeCodec, randomBytes } from '../node-platform';
+import { openBoxBytes, sealBoxBytes } from '../bot-box';
+import { deflateRawPiece, inflateRaw, nodeCodec, randomBytes, zstd } from '../node-platform';
 import type { StagingDeps } from './staging';
 import { loadStaged, stageResult } from './staging';
 
 const subtle = globalThis.crypto.subtle;
 
+/** Staging as on a runtime without zstd (deflate); `withZstd` gives it this runtime's zstd. */
 async function deps(requester = 'Practitioner/a'): Promise<StagingDeps> {
   const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
   return {
@@ -27,6 +30,23 @@ async function deps(requester = 'Practitioner/a'): Promise<StagingDeps> {
     deflateRawPiece,
     inflateRaw,
   };
+}
+
+async function withZstd(): Promise<StagingDeps> {
+  if (!zstd) {
+    throw new Error('this Node has no zstd: the tests need Node 22.15 or later');
+  }
+  return { ...(await deps()), zstd };
+}
+
+/** The content of a box of zstd frames, read with node's own zstd, frame by frame. */
+function framesOf(plaintext: Uint8Array): Buffer[] {
+  const view = Buffer.from(plaintext);
+  const frames: Buffer[] = [];
+  for (let at = 1; at < view.length; at += 4 + view.readUInt32BE(at)) {
+    frames.push(zstdDecompressSync(view.subarray(at + 4, at + 4 + view.readUInt32BE(at))));
+  }
+  return frames;
 }
 
 const source = { origin: 'https://sender.example', linkId: 'a'.repeat(64) };
@@ -77,6 +97,50 @@ describe('staged results', () => {
     const json = JSON.parse(inflateRawSync(plaintext.subarray(1)).toString('utf8')) as { resources: Resource[] };
     expect(json.resources).toEqual(resources);
     expect((await loadStaged(staging, handle)).resources).toEqual(resources);
+  });
+
+  test('with zstd, a large result is kept as zstd frames of about a megabyte, each after its length', async () => {
+    const staging = await withZstd();
+    const huge: Resource = { resourceType: 'Basic', id: 'huge', code: { text: 'x'.repeat(2 * 1024 * 1024) } };
+    const resources: Resource[] = [...observations(3000, 'y'.repeat(300)), huge, ...observations(10)];
+    const handle = await stageResult(staging, { source, resources, subject: 'Patient/p' });
+    const plaintext = await plaintextOf(staging, handle);
+    expect(plaintext[0]).toBe(1);
+    const frames = framesOf(plaintext);
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    // Every frame but the last holds at least a megabyte of JSON, and none more than a batch past it.
+    for (const frame of frames.slice(0, -1)) {
+      expect(frame.length).toBeGreaterThanOrEqual(1024 * 1024);
+      expect(frame.length).toBeLessThan(1024 * 1024 + 2 * 1024 * 1024 + 16);
+    }
+    const json = JSON.parse(Buffer.concat(frames).toString('utf8')) as { resources: Resource[]; subject: string };
+    expect(json.resources).toEqual(resources);
+    expect(json.subject).toBe('Patient/p');
+    expect(await loadStaged(staging, handle)).toEqual({ source, resources, subject: 'Patient/p' });
+  });
+
+  test('a result kept with zstd is refused, not misread, where the runtime has none, or when a frame is cut short', async () => {
+    const staging = await withZstd();
+    const handle = await stageResult(staging, { source, resources: observations(3000, 'y'.repeat(100)) });
+    const { zstd: _, ...noZstd } = staging;
+    await expect(loadStaged(noZstd, handle)).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('cannot be read') as string,
+    });
+
+    const plaintext = await plaintextOf(staging, handle);
+    const cut = plaintext.slice(0, -1);
+    const box = await sealBoxBytes(staging, 'staged-result', cut);
+    const binary = await staging.medplum.createResource({
+      resourceType: 'Binary',
+      contentType: 'application/octet-stream',
+      data: Buffer.from(box).toString('base64'),
+    });
+    await expect(loadStaged(staging, `Binary/${binary.id}`)).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('cannot be read') as string,
+    });
+    expect((await loadStaged(staging, handle)).resources).toHaveLength(3000);
   });
 
   test("another user's staged result does not open", async () => {

@@ -5,15 +5,17 @@
  * `SHL_IMPORT_KEY`, bound to the user who resolved the link (another user's import cannot use
  * it), valid for 24 hours, and deleted once imported.
  *
- * The result is kept as deflated JSON (FHIR JSON shrinks 10 to 30 times), or as plain JSON under
+ * The result is kept as compressed JSON (FHIR JSON shrinks 3 to 60 times), or as plain JSON under
  * 128 KB (one piece either way, and kept sooner). It is serialized a batch of resources at a time
- * and deflated a megabyte at a time as it goes, so that neither the whole result's text nor its
- * whole JSON bytes are ever held at once, however large the link. Storage is Binaries: the
- * sealed bytes in pieces of at most 600 KB (a Medplum server refuses a Binary whose inline data
- * passes 1 MB), written through the Binary endpoint, which takes any body size; the handle lists
- * them in order (one piece, once deflated, for most links). A server keeps the data in its storage
- * and serves it raw; Medplum's in-memory router keeps it inline. Both are read here, and so are
- * results of any size kept as plain JSON, as they were before deflating.
+ * and compressed a megabyte at a time as it goes, so that neither the whole result's text nor its
+ * whole JSON bytes are ever held at once, however large the link. The compression is zstd where
+ * the runtime has it (each megabyte a frame, after its length), else raw deflate (each megabyte a
+ * piece of one stream); both are read back. Storage is Binaries: the sealed bytes in pieces of at
+ * most 600 KB (a Medplum server refuses a Binary whose inline data passes 1 MB), written through
+ * the Binary endpoint, which takes any body size; the handle lists them in order (one piece, once
+ * compressed, for most links). A server keeps the data in its storage and serves it raw;
+ * Medplum's in-memory router keeps it inline. Both are read here, and so are results of any size
+ * kept as plain JSON, as they were before compressing.
  */
 import type { MedplumClient } from '@medplum/core';
 import type { Binary, Resource } from '@medplum/fhirtypes';
@@ -36,6 +38,8 @@ const PIECE_BYTES = 600 * 1024;
 const MAX_PIECES = 100;
 /** The first byte of a box holding deflated JSON (a box of plain JSON starts with `{`). */
 const DEFLATED = 0;
+/** The first byte of a box holding zstd frames, each after its length (4 bytes, big-endian). */
+const ZSTD_FRAMES = 1;
 /**
  * A result smaller than this is kept as plain JSON: it fits one piece either way, and deflating
  * it (mostly zlib setting up its tables) took a tenth of a small link's resolve.
@@ -45,7 +49,7 @@ const PLAIN_BELOW = 128 * 1024;
 const MAX_BATCH = 256;
 /** A batch's JSON above this makes the next batch half the size. */
 const BATCH_BYTES = 256 * 1024;
-/** JSON bytes gathered before they are deflated, as one piece of the stream. */
+/** JSON bytes gathered before they are compressed, as one piece of the stream. */
 const PIECE_JSON_BYTES = 1024 * 1024;
 /** The last block of a raw deflate stream: final, fixed codes, empty (RFC 1951 §3.2.3). */
 const DEFLATE_END = new Uint8Array([0x03, 0x00]);
@@ -69,6 +73,16 @@ export interface StagingDeps extends BoxKey {
   /** Deflates a piece of a raw deflate stream, ending in a sync flush with no final block. */
   deflateRawPiece: (bytes: Uint8Array) => Uint8Array;
   inflateRaw: InflateRaw;
+  /** zstd, where the runtime has it: used instead of deflate (faster, and smaller results). */
+  zstd?: Zstd;
+}
+
+/** zstd, one frame at a time. */
+export interface Zstd {
+  /** One zstd frame of `data`. */
+  compress: (data: Uint8Array) => Uint8Array;
+  /** One frame's content; throws past `maxBytes`. */
+  decompress: (frame: Uint8Array, maxBytes: number) => Uint8Array;
 }
 
 interface Envelope extends StagedResult {
@@ -104,23 +118,48 @@ export async function stageResult(deps: StagingDeps, result: StagedResult): Prom
   return ids.join(',');
 }
 
+/** How the JSON is compressed a piece at a time: the box's first byte, each piece, the end. */
+interface PieceCodec {
+  marker: number;
+  piece: (json: Uint8Array) => Uint8Array[];
+  end: Uint8Array[];
+}
+
+function pieceCodec(deps: Pick<StagingDeps, 'deflateRawPiece' | 'zstd'>): PieceCodec {
+  const { zstd } = deps;
+  if (zstd) {
+    return {
+      marker: ZSTD_FRAMES,
+      piece: (json) => {
+        const frame = zstd.compress(json);
+        const length = new Uint8Array(4);
+        new DataView(length.buffer).setUint32(0, frame.length);
+        return [length, frame];
+      },
+      end: [],
+    };
+  }
+  return { marker: DEFLATED, piece: (json) => [deps.deflateRawPiece(json)], end: [DEFLATE_END] };
+}
+
 /**
- * The envelope as UTF-8 JSON, `resources` last: plain when under PLAIN_BELOW, else deflated after
- * the byte that marks a deflated box. Resources are stringified a batch at a time (a batch grows
- * while its JSON is small and shrinks when it is large, so one huge resource is a batch of its
- * own), and the JSON is deflated a piece at a time as it comes: only one batch's text and at most
- * a piece of JSON bytes are held at any moment.
+ * The envelope as UTF-8 JSON, `resources` last: plain when under PLAIN_BELOW, else compressed
+ * after the byte that says how. Resources are stringified a batch at a time (a batch grows while
+ * its JSON is small and shrinks when it is large, so one huge resource is a batch of its own),
+ * and the JSON is compressed a piece at a time as it comes: only one batch's text and at most a
+ * piece of JSON bytes are held at any moment.
  */
 function serialize(
-  deps: Pick<StagingDeps, 'deflateRawPiece'>,
+  deps: Pick<StagingDeps, 'deflateRawPiece' | 'zstd'>,
   head: Omit<Envelope, 'resources'>,
   resources: Resource[]
 ): Uint8Array<ArrayBuffer> {
+  const codec = pieceCodec(deps);
   const pending: Uint8Array[] = [];
   let pendingBytes = 0;
-  const deflatedPieces: Uint8Array[] = [];
+  const compressed: Uint8Array[] = [];
   const flush = (): void => {
-    deflatedPieces.push(deps.deflateRawPiece(pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)));
+    compressed.push(...codec.piece(pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)));
     pending.length = 0;
     pendingBytes = 0;
   };
@@ -147,11 +186,11 @@ function serialize(
     start = end;
   }
   write(encodeUtf8(']}'));
-  if (deflatedPieces.length === 0 && pendingBytes < PLAIN_BELOW) {
+  if (compressed.length === 0 && pendingBytes < PLAIN_BELOW) {
     return concat(pending);
   }
   flush();
-  return concat([new Uint8Array([DEFLATED]), ...deflatedPieces, DEFLATE_END]);
+  return concat([new Uint8Array([codec.marker]), ...compressed, ...codec.end]);
 }
 
 /** Reads a staged result. Throws `invalid-input` when it is unknown, expired or another user's. */
@@ -173,19 +212,38 @@ export async function loadStaged(deps: StagingDeps, handle: unknown): Promise<St
   return { source, resources, ...(subject && { subject }) };
 }
 
-/** The envelope in a box: deflated JSON, or plain JSON as results were kept before. */
+/** The envelope in a box: zstd frames, deflated JSON, or plain JSON as results were kept before. */
 async function readEnvelope(
   deps: StagingDeps,
   plaintext: Uint8Array<ArrayBuffer>
 ): Promise<Record<string, unknown> | undefined> {
-  if (plaintext[0] !== DEFLATED) {
-    return parseJsonObject(deps.codec.decodeUtf8(plaintext));
-  }
   try {
-    return parseJsonObject(deps.codec.decodeUtf8(await deps.inflateRaw(plaintext.subarray(1), MAX_STAGED_BYTES)));
+    switch (plaintext[0]) {
+      case ZSTD_FRAMES:
+        return deps.zstd && parseJsonObject(deps.codec.decodeUtf8(readFrames(deps.zstd, plaintext)));
+      case DEFLATED:
+        return parseJsonObject(deps.codec.decodeUtf8(await deps.inflateRaw(plaintext.subarray(1), MAX_STAGED_BYTES)));
+      default:
+        return parseJsonObject(deps.codec.decodeUtf8(plaintext));
+    }
   } catch {
     return undefined;
   }
+}
+
+/** The content of a box's zstd frames, joined; zstd throws on a frame cut short or too large. */
+function readFrames(zstd: Zstd, box: Uint8Array): Uint8Array<ArrayBuffer> {
+  const view = new DataView(box.buffer, box.byteOffset, box.byteLength);
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  for (let at = 1; at < box.length;) {
+    const end = at + 4 + view.getUint32(at);
+    const piece = zstd.decompress(box.subarray(at + 4, end), MAX_STAGED_BYTES - total);
+    total += piece.length;
+    pieces.push(piece);
+    at = end;
+  }
+  return concat(pieces);
 }
 
 /** Deletes a staged result (after its import); a failure only leaves it to expire. */
