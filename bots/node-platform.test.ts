@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ShlSender } from '../local/shl-sender';
 import type { ResolveAll } from './node-platform';
@@ -315,6 +316,18 @@ describe("Node's codec", () => {
       const portable = portableCodec.decodeBase64url(text);
       expect(ours && [...ours]).toEqual(portable && [...portable]);
     }
+    // Any text, valid or not: base64 of either alphabet with stray characters, `=` anywhere,
+    // spaces and non-ASCII mixed in.
+    const char = fc.constantFrom(...'AQgw09az-_+/====  .\né'.split(''));
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 40 }), (chars) => {
+        const text = chars.join('');
+        const ours = nodeCodec.decodeBase64url(text);
+        const portable = portableCodec.decodeBase64url(text);
+        expect(ours && [...ours]).toEqual(portable && [...portable]);
+      }),
+      { numRuns: 2000 }
+    );
     for (let length = 0; length < 70; length++) {
       const bytes = new Uint8Array(Array.from({ length }, (_, i) => (i * 89 + length) & 255));
       expect(nodeCodec.encodeBase64(bytes)).toBe(portableCodec.encodeBase64(bytes));
