@@ -577,6 +577,43 @@ describe('one patient per person', () => {
     expect(await medplum.searchResources('Patient', {})).toHaveLength(2);
   });
 
+  test('a large link: "most already in a chart" is judged on an even spread of 240 items, in four searches', async () => {
+    const { medplum, bot } = await setup(sender());
+    /** Jane's readings `from` to `to` (exclusive), the same content for the same minute. */
+    const janes = (from: number, to: number): Bundle => {
+      const bundle = aboutP(...Array.from({ length: to - from }, (_, i) => observation(`o${from + i}`, from + i)));
+      bundle.entry?.splice(0, 1, { resource: jane });
+      return bundle;
+    };
+    const first = await resolveBundle(sender(), bot, janes(0, 600));
+    const imported = await runImport(bot, first, { create: first.patient });
+    const batch = vi.spyOn(medplum, 'executeBatch');
+    const searchesOf = (): number =>
+      batch.mock.calls.reduce(
+        (n, [bundle]) => n + (bundle.entry ?? []).filter((e) => e.request?.method === 'GET').length,
+        0
+      );
+
+    // 1,000 readings, the first 600 in Jane's chart already: most, though they all come first.
+    const most = await resolveBundle(sender(), bot, janes(0, 1000));
+    const refused = await bot.run({
+      operation: 'import',
+      source: most.source,
+      resources: most.resources,
+      patient: { create: most.patient },
+    });
+    expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: imported.patient.reference } });
+    expect(searchesOf()).toBe(4);
+
+    // 1,000 readings of which 300 are in her chart: not most, so a new patient is created.
+    batch.mockClear();
+    const some = await resolveBundle(sender(), bot, janes(300, 1300));
+    const created = await runImport(bot, some, { create: some.patient });
+    expect(created.patient.reference).not.toBe(imported.patient.reference);
+    expect(searchesOf()).toBe(4);
+    expect(await medplum.searchResources('Patient', {})).toHaveLength(2);
+  }, 60_000);
+
   test('the same content under someone plainly different is no reason to refuse: twins, a family, a template', async () => {
     const { medplum, bot } = await setup(sender());
     const first = await resolveBundle(sender(), bot, janesReadings());

@@ -25,6 +25,8 @@ import { runSearches } from './server-calls';
 const VALUES_PER_SEARCH = 60;
 /** Results per search page (Medplum's largest). */
 const PAGE_SIZE = 1000;
+/** Most items of a new patient's import looked for in other charts (four searches' worth). */
+const CHART_SAMPLE = 4 * VALUES_PER_SEARCH;
 
 /** How an existing resource was recognized, for the answer. */
 export type FoundBy = 'identifier' | 'code and date' | 'same content';
@@ -129,14 +131,21 @@ function found(resource: Resource, by: FoundBy): Found {
 /**
  * For a patient about to be created: the existing patient whose chart already holds most of
  * this content (by content hash, anywhere), if any. Importing the same link again as a "new"
- * patient would otherwise make a duplicate of that person.
+ * patient would otherwise make a duplicate of that person. "Most" is judged on an even spread of
+ * at most CHART_SAMPLE items: all of a small import, and for a large one enough to tell (a link
+ * imported again matches throughout) in four searches instead of one per 60 items, each of which
+ * a server without an index for the tag (Medplum's in-memory one) answers by reading every
+ * resource of the type.
  */
 export async function findChartHolding(
   medplum: MedplumClient,
   items: readonly PlannedItem[],
   budget: RateLimitBudget
 ): Promise<string | undefined> {
-  const own = items.filter((item) => item.kind === 'resource' && !item.shared && item.keys);
+  const own = evenSpread(
+    items.filter((item) => item.kind === 'resource' && !item.shared && item.keys),
+    CHART_SAMPLE
+  );
   if (own.length === 0) {
     return undefined;
   }
@@ -164,6 +173,14 @@ export async function findChartHolding(
   }
   const [best, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
   return count * 2 >= own.length ? best : undefined;
+}
+
+/** At most `count` of `items`, evenly spread over them, in order; all of them when that few. */
+function evenSpread<T>(items: T[], count: number): T[] {
+  if (items.length <= count) {
+    return items;
+  }
+  return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)] as T);
 }
 
 /**
