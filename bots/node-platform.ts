@@ -15,8 +15,7 @@ import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
-import * as zlib from 'node:zlib';
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
@@ -256,12 +255,13 @@ export function deflateRawPiece(data: Uint8Array): Uint8Array {
  * fewer bytes, and alike JSON about twice as fast, to two thirds of the bytes.
  */
 export const zstd =
-  typeof zlib.zstdCompressSync === 'function'
+  // The bundle is CommonJS: on a runtime without zstd these are undefined, not a load error.
+  typeof zstdCompressSync === 'function'
     ? {
         compress: (data: Uint8Array): Uint8Array =>
-          zlib.zstdCompressSync(data, { params: { [constants.ZSTD_c_compressionLevel]: 1 } }),
+          zstdCompressSync(data, { params: { [constants.ZSTD_c_compressionLevel]: 1 } }),
         decompress: (frame: Uint8Array, maxBytes: number): Uint8Array =>
-          zlib.zstdDecompressSync(frame, { maxOutputLength: maxBytes }),
+          zstdDecompressSync(frame, { maxOutputLength: maxBytes }),
       }
     : undefined;
 

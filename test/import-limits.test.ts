@@ -18,11 +18,13 @@ import { randomBytes } from 'node:crypto';
 import { zstdDecompressSync } from 'node:zlib';
 import { describe, expect, test, vi } from 'vitest';
 import type { MockClient } from '@medplum/mock';
+import type { BoxKey } from '../bots/bot-box';
 import { openBoxBytes, sealBox } from '../bots/bot-box';
 import { importSealingKey } from '../bots/sealing';
 import { STAGED_TAG, stageResult } from '../bots/import/staging';
-import { deflateRawPiece, inflateRaw, nodeCodec } from '../bots/node-platform';
-import type { ImportOutput, ResolveOutput } from '../bots/contract';
+import { deflateRawPiece, inflateRaw, nodeCodec, randomBytes as nodeRandomBytes } from '../bots/node-platform';
+import type { BotOutput, ImportOutput, ResolveOutput } from '../bots/contract';
+import type { BotHarness } from './support/bot';
 import { errorCode } from './support/bot';
 import {
   aboutP,
@@ -77,6 +79,23 @@ function readings(count: number): Bundle {
 
 function keysOf(resolved: ResolveOutput, type: string): string[] {
   return resolved.resources.filter((r) => r.resourceType === type).map((r) => `${r.resourceType}/${r.id ?? ''}`);
+}
+
+/** The box the bot keeps staged results in: its storage key, from its secret. */
+async function storageBox(bot: BotHarness): Promise<BoxKey> {
+  const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
+  return { key: key.storageKey, subtle: crypto.subtle, randomBytes: nodeRandomBytes };
+}
+
+/** A staged result's plaintext: its Binaries read in order and the box opened. */
+async function openStaged(medplum: MockClient, box: BoxKey, staged: string): Promise<Uint8Array | undefined> {
+  const pieces = await Promise.all(
+    staged.split(',').map(async (reference) => {
+      const piece = await medplum.readReference<Binary>({ reference });
+      return Buffer.from(piece.data ?? '', 'base64');
+    })
+  );
+  return openBoxBytes(box, 'staged-result', new Uint8Array(Buffer.concat(pieces)));
 }
 
 describe('staged import', () => {
@@ -161,21 +180,9 @@ describe('staged import', () => {
 
   test('a small result is kept as plain JSON, a large one as zstd frames', async () => {
     const { medplum, bot } = await setup(sender());
-    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
-    const box = {
-      key: key.storageKey,
-      subtle: crypto.subtle,
-      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
-    };
-    const opened = async (resolved: ResolveOutput): Promise<Uint8Array | undefined> => {
-      const pieces = await Promise.all(
-        (resolved.staged ?? '').split(',').map(async (reference) => {
-          const piece = await medplum.readReference<Binary>({ reference });
-          return Buffer.from(piece.data ?? '', 'base64');
-        })
-      );
-      return openBoxBytes(box, 'staged-result', new Uint8Array(Buffer.concat(pieces)));
-    };
+    const box = await storageBox(bot);
+    const opened = async (resolved: ResolveOutput): Promise<Uint8Array | undefined> =>
+      openStaged(medplum, box, resolved.staged ?? '');
     const small = await opened(await resolveBundle(sender(), bot, aboutP(observation('o1', 1))));
     expect(small?.[0]).toBe('{'.charCodeAt(0));
     expect(JSON.parse(Buffer.from(small ?? []).toString('utf8'))).toMatchObject({ format: 'shl-import-staged-v1' });
@@ -192,13 +199,11 @@ describe('staged import', () => {
   test('a result kept deflated, by a runtime without zstd, still imports', async () => {
     const { medplum, bot } = await setup(sender());
     const resolved = await resolveBundle(sender(), bot, readings(1500));
-    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
+    const box = await storageBox(bot);
     const staged = await stageResult(
       {
         medplum,
-        key: key.storageKey,
-        subtle: crypto.subtle,
-        randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
+        ...box,
         now: Date.now,
         requester: 'Practitioner/front-desk-1',
         codec: nodeCodec,
@@ -207,17 +212,7 @@ describe('staged import', () => {
       },
       { source: resolved.source, resources: resolved.resources }
     );
-    const binary = await medplum.readReference<Binary>({ reference: staged });
-    const box = {
-      key: key.storageKey,
-      subtle: crypto.subtle,
-      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
-    };
-    const plaintext = await openBoxBytes(
-      box,
-      'staged-result',
-      new Uint8Array(Buffer.from(binary.data ?? '', 'base64'))
-    );
+    const plaintext = await openStaged(medplum, box, staged);
     // The byte that marks deflated JSON.
     expect(plaintext?.[0]).toBe(0);
     const result = importOk(
@@ -234,12 +229,7 @@ describe('staged import', () => {
   test('a result kept as plain JSON, as before results were deflated, still imports', async () => {
     const { medplum, bot } = await setup(sender());
     const resolved = await resolveBundle(sender(), bot, aboutP(observation('o1', 1)));
-    const key = await importSealingKey(bot.secrets.SHL_IMPORT_KEY?.valueString, crypto.subtle);
-    const box = {
-      key: key.storageKey,
-      subtle: crypto.subtle,
-      randomBytes: (n: number) => new Uint8Array(randomBytes(n)),
-    };
+    const box = await storageBox(bot);
     const sealed = await sealBox(box, 'staged-result', {
       format: 'shl-import-staged-v1',
       expiresAt: Date.now() + 60_000,
@@ -552,11 +542,23 @@ describe('one patient per person', () => {
     name: [{ family: 'Doe', given: ['Jane'] }],
     birthDate: '1980-02-03',
   };
-  /** Three readings about Jane, in a link of their own. */
-  function janesReadings(): Bundle {
-    const bundle = readings(3);
+  /** `bundle` with Jane as its patient. */
+  function asJanes(bundle: Bundle): Bundle {
     bundle.entry?.splice(0, 1, { resource: jane });
     return bundle;
+  }
+  /** Three readings about Jane, in a link of their own. */
+  function janesReadings(): Bundle {
+    return asJanes(readings(3));
+  }
+  /** The import of a resolved link as a new patient, answered as it is (refused or not). */
+  function importAsNew(bot: BotHarness, resolved: ResolveOutput): Promise<BotOutput> {
+    return bot.run({
+      operation: 'import',
+      source: resolved.source,
+      resources: resolved.resources,
+      patient: { create: resolved.patient },
+    });
   }
 
   test('"create" for content already in that person\'s chart is refused, naming the patient; confirmNew creates anyway', async () => {
@@ -564,12 +566,7 @@ describe('one patient per person', () => {
     const first = await resolveBundle(sender(), bot, janesReadings());
     const imported = await runImport(bot, first, { create: first.patient });
     const again = await resolveBundle(sender(), bot, janesReadings());
-    const refused = await bot.run({
-      operation: 'import',
-      source: again.source,
-      resources: again.resources,
-      patient: { create: again.patient },
-    });
+    const refused = await importAsNew(bot, again);
     expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: imported.patient.reference } });
     expect(await medplum.searchResources('Patient', {})).toHaveLength(1);
     const confirmed = await runImport(bot, again, { create: again.patient, confirmNew: true });
@@ -580,11 +577,8 @@ describe('one patient per person', () => {
   test('a large link: "most already in a chart" is judged on an even spread of 240 items, in four searches', async () => {
     const { medplum, bot } = await setup(sender());
     /** Jane's readings `from` to `to` (exclusive), the same content for the same minute. */
-    const janes = (from: number, to: number): Bundle => {
-      const bundle = aboutP(...Array.from({ length: to - from }, (_, i) => observation(`o${from + i}`, from + i)));
-      bundle.entry?.splice(0, 1, { resource: jane });
-      return bundle;
-    };
+    const janes = (from: number, to: number): Bundle =>
+      asJanes(aboutP(...Array.from({ length: to - from }, (_, i) => observation(`o${from + i}`, from + i))));
     const first = await resolveBundle(sender(), bot, janes(0, 600));
     const imported = await runImport(bot, first, { create: first.patient });
     const batch = vi.spyOn(medplum, 'executeBatch');
@@ -596,12 +590,7 @@ describe('one patient per person', () => {
 
     // 1,000 readings, the first 600 in Jane's chart already: most, though they all come first.
     const most = await resolveBundle(sender(), bot, janes(0, 1000));
-    const refused = await bot.run({
-      operation: 'import',
-      source: most.source,
-      resources: most.resources,
-      patient: { create: most.patient },
-    });
+    const refused = await importAsNew(bot, most);
     expect(refused).toMatchObject({ error: { code: 'invalid-input', existingPatient: imported.patient.reference } });
     expect(searchesOf()).toBe(4);
 

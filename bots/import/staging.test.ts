@@ -43,8 +43,10 @@ async function withZstd(): Promise<StagingDeps> {
 function framesOf(plaintext: Uint8Array): Buffer[] {
   const view = Buffer.from(plaintext);
   const frames: Buffer[] = [];
-  for (let at = 1; at < view.length; at += 4 + view.readUInt32BE(at)) {
-    frames.push(zstdDecompressSync(view.subarray(at + 4, at + 4 + view.readUInt32BE(at))));
+  for (let at = 1; at < view.length;) {
+    const end = at + 4 + view.readUInt32BE(at);
+    frames.push(zstdDecompressSync(view.subarray(at + 4, end)));
+    at = end;
   }
   return frames;
 }
