@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ResolveBudget } from '../bots/shl/budget';
 import { DEFAULT_LIMITS } from '../bots/shl/platform';
-import { isShlError } from '../bots/shl/errors';
+import { isShlError, ShlError } from '../bots/shl/errors';
 import { ShlSender } from '../local/shl-sender';
 import { createBotHarness, errorCode, ok } from './support/bot';
 import { nestedFile, paddedCards, tinyBundle } from './support/exhaustion-shapes';
@@ -102,5 +102,22 @@ describe('ResolveBudget', () => {
     budget.spendBytes(200);
     expect(budget.bytesLeft()).toBe(50);
     expect(() => budget.spendBytes(51)).toThrow(/files come to more than/);
+  });
+
+  test('a read refused at the cap the link total set names the total; at the per-file cap, its own answer', async () => {
+    const budget = new ResolveBudget({ ...DEFAULT_LIMITS, maxFileBytes: 100, maxTotalBytes: 250 }, Date.now, Infinity);
+    const caps: number[] = [];
+    const tooLarge = (maxBytes: number): Promise<never> => {
+      caps.push(maxBytes);
+      return Promise.reject(new ShlError('too-large', 'A file in this link inflates to more than the limit.'));
+    };
+    await expect(budget.readWithin(tooLarge)).rejects.toThrow(/inflates to more than/);
+    budget.spendBytes(200);
+    await expect(budget.readWithin(tooLarge)).rejects.toThrow(/files come to more than/);
+    await expect(budget.readWithin(() => Promise.reject(new ShlError('decrypt-failed', 'altered')))).rejects.toThrow(
+      /altered/
+    );
+    expect(await budget.readWithin((maxBytes) => Promise.resolve(maxBytes))).toBe(50);
+    expect(caps).toEqual([100, 50]);
   });
 });

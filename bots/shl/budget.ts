@@ -5,7 +5,7 @@
  * alone lets a link multiply it (many files, many cards); going over any budget answers
  * `too-large` before the memory it would take is spent.
  */
-import { ShlError } from './errors';
+import { isShlError, ShlError } from './errors';
 import { formatMb } from './jwe';
 import type { Limits, Platform } from './platform';
 
@@ -29,14 +29,25 @@ export class ResolveBudget {
     return Math.max(0, Math.min(this.limits.maxFileBytes, this.bytes));
   }
 
+  /**
+   * Runs `read` (decrypting or inflating one file or card) with `bytesLeft()` as its cap. When
+   * the read passes a cap that the link's total set (what is left of it, below the per-file
+   * limit), the answer names the total, not a per-file limit the file is within.
+   */
+  async readWithin<T>(read: (maxBytes: number) => Promise<T>): Promise<T> {
+    const cap = this.bytesLeft();
+    try {
+      return await read(cap);
+    } catch (err) {
+      throw cap < this.limits.maxFileBytes && isShlError(err) && err.code === 'too-large' ? this.overTotal() : err;
+    }
+  }
+
   /** Counts decrypted or inflated bytes against the link's total. */
   spendBytes(count: number): void {
     this.bytes -= count;
     if (this.bytes < 0) {
-      throw new ShlError(
-        'too-large',
-        `This link's files come to more than the ${formatMb(this.limits.maxTotalBytes)} one link may hold. Ask the sender to share less at a time.`
-      );
+      throw this.overTotal();
     }
   }
 
@@ -75,6 +86,13 @@ export class ResolveBudget {
         `Reading this link took longer than ${Math.round(this.limits.resolveTimeoutMs / 1000)} s: it holds more than can be read at once. Ask the sender to share less at a time.`
       );
     }
+  }
+
+  private overTotal(): ShlError {
+    return new ShlError(
+      'too-large',
+      `This link's files come to more than the ${formatMb(this.limits.maxTotalBytes)} one link may hold. Ask the sender to share less at a time.`
+    );
   }
 
   private tooMany(): ShlError {

@@ -289,7 +289,7 @@ async function readFile(
   jwe: string
 ): Promise<FileContent> {
   ctx.budget.checkTime();
-  const { text, cty } = await decryptFile(ctx.platform, key, jwe, ctx.budget.bytesLeft());
+  const { text, cty } = await ctx.budget.readWithin((maxBytes) => decryptFile(ctx.platform, key, jwe, maxBytes));
   ctx.budget.spendBytes(text.length);
   ctx.budget.checkText(text);
   const content = parseJson(text);
