@@ -16,6 +16,7 @@ import { randomUUID, webcrypto } from 'node:crypto';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { constants, deflateRawSync, inflateRawSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { createNodeSubtle } from './node-subtle';
 import { isBlockedAddress, isIpLiteral } from './shl/address';
 import { isShlError, ShlError } from './shl/errors';
 import { formatMb } from './shl/jwe';
@@ -53,7 +54,7 @@ export function createNodePlatform(): Platform {
     transport: nodeTransport,
     inflateRaw,
     codec: nodeCodec,
-    subtle: webcrypto.subtle as SubtleCrypto,
+    subtle: createNodeSubtle(),
     now: () => Date.now(),
     randomId: () => randomUUID(),
   };
