@@ -143,10 +143,15 @@ function bytes(source: BufferSource): Uint8Array {
     : new Uint8Array(source);
 }
 
-/** The bytes as an ArrayBuffer of their own (a Buffer may sit in a shared pool). */
+/**
+ * The bytes as an ArrayBuffer of their own: a Buffer's own when it has one (a decrypted file of
+ * megabytes), a copy when it sits in Node's pool of small Buffers. (No Buffer of node:crypto sits
+ * on a SharedArrayBuffer; `instanceof ArrayBuffer` is no test here, since it fails across realms,
+ * as in the vmcontext sandbox.)
+ */
 function ownBuffer(buffer: Buffer): ArrayBuffer {
-  return buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length && buffer.buffer instanceof ArrayBuffer
-    ? buffer.buffer
+  return buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.length
+    ? (buffer.buffer as ArrayBuffer)
     : new Uint8Array(buffer).buffer;
 }
 
