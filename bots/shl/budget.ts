@@ -34,7 +34,7 @@ export class ResolveBudget {
    * the read passes a cap that the link's total set (what is left of it, below the per-file
    * limit), the answer names the total, not a per-file limit the file is within.
    */
-  async readWithin<T>(read: (maxBytes: number) => Promise<T>): Promise<T> {
+  async readWithin<T>(read: (maxBytes: number) => T | Promise<T>): Promise<T> {
     const cap = this.bytesLeft();
     try {
       return await read(cap);

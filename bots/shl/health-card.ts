@@ -376,7 +376,7 @@ async function readPayload(ctx: FetchContext, payloadB64: string, zip: unknown):
   }
   try {
     const json = decodeUtf8(
-      zip === 'DEF' ? await ctx.budget.readWithin(async (maxBytes) => ctx.platform.inflateRaw(bytes, maxBytes)) : bytes
+      zip === 'DEF' ? await ctx.budget.readWithin((maxBytes) => ctx.platform.inflateRaw(bytes, maxBytes)) : bytes
     );
     // Every card's payload counts against the link's total: a file of many cards cannot multiply it.
     ctx.budget.spendBytes(json?.length ?? 0);
